@@ -1,0 +1,56 @@
+# OmenDB — PostgreSQL extension build (PGXS).
+#
+# The C shims (src/pg) and the C++ core (src/core) are linked into one
+# omendb.so.  The core is C++17 with hidden visibility; each SIMD kernel file
+# is compiled with its own architecture flags and picked at load time, so the
+# default build runs on any CPU of the target architecture.
+
+EXTENSION = omendb
+EXTVERSION = 0.1.0
+MODULE_big = omendb
+DATA = sql/omendb--$(EXTVERSION).sql
+
+PG_OBJS = \
+	src/pg/vector.o
+
+CORE_OBJS = \
+	src/core/distance.o \
+	src/core/vector_text.o
+
+ARCH := $(shell uname -m)
+ifneq (,$(filter x86_64 amd64 i686,$(ARCH)))
+KERNEL_OBJS = src/core/simd/kernels_sse2.o src/core/simd/kernels_avx2.o src/core/simd/kernels_avx512.o
+else ifneq (,$(filter aarch64 arm64,$(ARCH)))
+KERNEL_OBJS = src/core/simd/kernels_neon.o
+else
+KERNEL_OBJS =
+endif
+
+OBJS = $(PG_OBJS) $(CORE_OBJS) $(KERNEL_OBJS)
+
+REGRESS = vector_type vector_ops vector_casts vector_aggregates vector_errors
+REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -I$(srcdir)/include
+PG_CFLAGS = -fvisibility=hidden
+PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -fvisibility-inlines-hidden -Wextra -Wno-unused-parameter
+SHLIB_LINK = -lstdc++ -lpthread -Wl,-Bsymbolic
+
+EXTRA_CLEAN = test/results test/regression.diffs test/regression.out build
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+
+# Debian's PostgreSQL would otherwise build LLVM bitcode for every object.
+override with_llvm = no
+
+include $(PGXS)
+
+# Per-architecture kernel flags (one translation unit per instruction set).
+src/core/simd/kernels_avx2.o: override CXXFLAGS += -mavx2 -mfma
+src/core/simd/kernels_avx512.o: override CXXFLAGS += -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
+
+# Every object depends on the boundary header; core objects on the core headers.
+$(OBJS): include/omendb/omendb.h
+$(CORE_OBJS) $(KERNEL_OBJS): $(wildcard include/omendb/*.hpp)
+$(PG_OBJS): $(wildcard src/pg/*.h)

@@ -1,0 +1,346 @@
+/*
+ * omendb.h — the only header shared by the PostgreSQL shims (C) and the
+ * OmenDB core (C++).
+ *
+ * Everything that crosses the boundary is declared here: plain C types,
+ * fixed-width POD structs, opaque handles and status codes.  The core never
+ * includes postgres.h; the shims never include a C++ header.
+ *
+ * Errors.  Every function is noexcept on the C++ side.  A function that can
+ * fail returns an OmenStatus and, when the caller passes an OmenError, fills
+ * in a message.  The shim maps the status to a SQLSTATE and raises it with
+ * ereport() after the call has returned, so no PostgreSQL error ever unwinds
+ * a C++ frame and no C++ exception ever reaches C.
+ *
+ * Memory ownership.  Memory that PostgreSQL keeps (datums, scan results) is
+ * palloc'd by the shims.  Objects behind opaque handles (OmenBuilder,
+ * OmenSearch) are allocated by the core with the C++ allocator and freed only
+ * by their *_free function; the shim that creates one registers a
+ * memory-context reset callback that calls *_free, so the object is released
+ * on every path, including an error or a cancel.  Buffers passed in by the
+ * caller are never retained beyond the call unless the function says so.
+ *
+ * Threads.  Only OmenBuilder starts threads.  They run core code only; they
+ * never call back into the shims, so they never touch PostgreSQL.  The
+ * backend thread polls omen_builder_wait() with a short timeout and checks
+ * for interrupts between polls.
+ */
+#ifndef OMENDB_OMENDB_H
+#define OMENDB_OMENDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#define OMEN_NOEXCEPT noexcept
+#else
+#define OMEN_NOEXCEPT
+#endif
+
+/* ------------------------------------------------------------------------
+ * Status and errors
+ * ------------------------------------------------------------------------ */
+
+typedef enum OmenStatus
+{
+	OMEN_OK = 0,
+	OMEN_FULL,					/* not an error: a memory limit was reached */
+	OMEN_PENDING,				/* not an error: work still in progress */
+	OMEN_ERR_OUT_OF_MEMORY,
+	OMEN_ERR_INVALID_ARGUMENT,	/* a caller broke an API precondition */
+	OMEN_ERR_SYNTAX,			/* malformed text input */
+	OMEN_ERR_LIMIT,				/* a program limit (e.g. dimensions) exceeded */
+	OMEN_ERR_NOT_FINITE,		/* NaN or infinity where a finite value is required */
+	OMEN_ERR_OUT_OF_RANGE,		/* a number does not fit in float4 */
+	OMEN_ERR_CANCELLED,
+	OMEN_ERR_INTERNAL
+} OmenStatus;
+
+#define OMEN_ERROR_MESSAGE_LEN 256
+
+typedef struct OmenError
+{
+	OmenStatus	status;
+	char		message[OMEN_ERROR_MESSAGE_LEN];	/* NUL-terminated, one line */
+} OmenError;
+
+/* ------------------------------------------------------------------------
+ * Limits
+ * ------------------------------------------------------------------------ */
+
+#define OMEN_MAX_DIMS 16000		/* most dimensions a vector may have */
+#define OMEN_MAX_LEVEL 15		/* highest HNSW level a node may have */
+#define OMEN_MIN_M 2
+#define OMEN_MAX_M 100
+#define OMEN_INVALID_NODE UINT32_C(0xFFFFFFFF)
+
+/* ------------------------------------------------------------------------
+ * Distance kernels
+ *
+ * SIMD kernels chosen once, at library load, for the best instruction set the
+ * CPU and the operating system both support (AVX-512, AVX2+FMA, SSE2, NEON,
+ * else scalar).  The same kernels serve the SQL operators, the index scan and
+ * the build.  All take two arrays of n floats (any alignment, n >= 0).
+ * ------------------------------------------------------------------------ */
+
+typedef enum OmenMetric
+{
+	OMEN_METRIC_L2 = 1,			/* Euclidean */
+	OMEN_METRIC_INNER_PRODUCT = 2,
+	OMEN_METRIC_COSINE = 3,
+	OMEN_METRIC_L1 = 4			/* taxicab */
+} OmenMetric;
+
+typedef float (*OmenDistanceFn) (const float *a, const float *b, size_t n);
+
+/* Name of the instruction set the kernels use: "avx512", "avx2", "sse2", "neon" or "scalar". */
+const char *omen_simd_name(void) OMEN_NOEXCEPT;
+
+/* sum (a[i] - b[i])^2 */
+float		omen_l2_squared(const float *a, const float *b, size_t n) OMEN_NOEXCEPT;
+
+/* sum a[i] * b[i] */
+float		omen_inner_product(const float *a, const float *b, size_t n) OMEN_NOEXCEPT;
+
+/* sum |a[i] - b[i]| */
+float		omen_l1_distance(const float *a, const float *b, size_t n) OMEN_NOEXCEPT;
+
+/*
+ * Cosine distance 1 - a.b / (|a| |b|), computed in one pass, with the
+ * similarity clamped to [-1, 1].  Returns NaN when either vector has zero
+ * norm (the same convention as pgvector).
+ */
+double		omen_cosine_distance(const float *a, const float *b, size_t n) OMEN_NOEXCEPT;
+
+/* sum a[i]^2 */
+float		omen_norm_squared(const float *a, size_t n) OMEN_NOEXCEPT;
+
+/*
+ * The distance the index orders by for a metric, a monotone function of the
+ * SQL-level distance: squared L2 for L2, the negative inner product for inner
+ * product and for cosine (whose vectors the index stores normalized), L1 for
+ * L1.  Resolved once per build or scan, then called directly.
+ */
+OmenDistanceFn omen_index_distance(OmenMetric metric) OMEN_NOEXCEPT;
+
+/* ------------------------------------------------------------------------
+ * Text form of a vector: "[1, 2.5, -3e-2]"
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Parses the text form into out (room for max_dims floats) and stores the
+ * number of elements in *dims.  Whitespace is allowed around the brackets,
+ * the numbers and the commas.  Each number must be a complete float
+ * literal as strtof() reads it, finite and within float4 range.  Errors:
+ * OMEN_ERR_SYNTAX (message names the offending position/token),
+ * OMEN_ERR_LIMIT (more than max_dims elements, or an empty vector),
+ * OMEN_ERR_NOT_FINITE (NaN, Infinity), OMEN_ERR_OUT_OF_RANGE (overflow such as
+ * 1e39).  Never reads past the terminating NUL.
+ */
+OmenStatus	omen_vector_parse(const char *text, float *out, uint32_t max_dims,
+							  uint32_t *dims, OmenError *err) OMEN_NOEXCEPT;
+
+/* ------------------------------------------------------------------------
+ * Node slot layout (identical in the build graph and in index pages)
+ *
+ *   offset 0            OmenNodeHeader (16 bytes)
+ *   offset 16           uint32 links[2 * m]  level-0 neighbours, filled from
+ *                       the front, unused entries OMEN_INVALID_NODE
+ *   offset 16 + 8 * m   float vector[dims]
+ *
+ * The slot size is a multiple of 4, so links and vector are 4-byte aligned
+ * wherever a slot starts on a 4-byte boundary.  Upper-level neighbour lists
+ * (levels 1..level, m entries each) live apart from the slot.
+ * ------------------------------------------------------------------------ */
+
+#define OMEN_NODE_COMPLETE 0x01	/* all links written; safe to use as a neighbour */
+#define OMEN_NODE_DELETED 0x02	/* heap row gone; traversed but never returned */
+#define OMEN_NODE_FREE 0x04		/* slot unused; may be reused by an insert */
+
+typedef struct OmenNodeHeader
+{
+	uint8_t		payload[6];		/* heap TID (ItemPointerData bytes) */
+	uint8_t		level;			/* 0 .. OMEN_MAX_LEVEL */
+	uint8_t		flags;			/* OMEN_NODE_* */
+	uint32_t	upper_block;	/* where the upper-level lists are (shim-defined),
+								 * or the next free node when OMEN_NODE_FREE */
+	uint16_t	upper_offset;
+	uint16_t	reserved;
+} OmenNodeHeader;
+
+#define OMEN_NODE_HEADER_SIZE 16
+#define OMEN_LINKS_OFFSET OMEN_NODE_HEADER_SIZE
+#define OMEN_VECTOR_OFFSET(m) (OMEN_NODE_HEADER_SIZE + 8u * (uint32_t) (m))
+#define OMEN_SLOT_SIZE(m, dims) (OMEN_VECTOR_OFFSET(m) + 4u * (uint32_t) (dims))
+
+/* Level for a new node: floor(-ln(u) / ln(m)), u uniform in (0, 1], capped at OMEN_MAX_LEVEL. */
+uint8_t		omen_random_level(uint32_t m, double u) OMEN_NOEXCEPT;
+
+/* ------------------------------------------------------------------------
+ * Neighbour selection (Malkov & Yashunin 2018, Algorithm 4, as in hnswlib:
+ * no extension of candidates, pruned candidates are not kept)
+ * ------------------------------------------------------------------------ */
+
+typedef struct OmenCandidate
+{
+	float		distance;		/* index distance (omen_index_distance) */
+	uint32_t	id;
+} OmenCandidate;
+
+/*
+ * cands[0..n) are candidate neighbours of a base vector, sorted by ascending
+ * distance to it; vectors holds their vectors, row-major, dims floats each,
+ * in the same order.  Walks the candidates in order and keeps one when it is
+ * closer to the base than to every candidate already kept, until max_keep
+ * are kept.  Writes the kept candidates' indices (into cands) to out_index
+ * in ascending distance order and returns how many.
+ */
+uint32_t	omen_select_neighbors(const OmenCandidate *cands, uint32_t n,
+								  const float *vectors, uint32_t dims,
+								  OmenMetric metric, uint32_t max_keep,
+								  uint32_t *out_index) OMEN_NOEXCEPT;
+
+/* ------------------------------------------------------------------------
+ * Resumable best-first search (the engine behind scans and inserts)
+ *
+ * The core keeps the heaps and the visited set; the caller owns the data.
+ * The caller drives it as a pump:
+ *
+ *   omen_search_begin(s, ef, id_bound)
+ *   for each entry point e: omen_search_visit(s, e); omen_search_offer(s, e, d(e))
+ *   loop over rounds:
+ *     while ((c = omen_search_next(s)) != OMEN_INVALID_NODE)
+ *       for each neighbour e of c: if omen_search_visit(s, e) == 1:
+ *           omen_search_offer(s, e, d(e))
+ *     n = omen_search_results(s, out, max)    -- ascending, at most ef
+ *
+ * A round is Algorithm 2 of the HNSW paper (SEARCH-LAYER) with width ef: W
+ * holds the ef best nodes seen, C the nodes still to expand; the round ends
+ * when C is empty or its best is farther than the worst of a full W.
+ * Nodes pushed out of W, or offered while W was full and not good enough,
+ * are kept in a pool.  omen_search_results() hands W over (so those nodes are
+ * never returned again) and primes the next round: W is refilled with the ef
+ * best of the pool, each of them not yet expanded is queued for expansion,
+ * and the search goes on from there.  So the first round gives exactly the
+ * standard HNSW result, and every further round gives the next-best nodes
+ * the graph leads to, until everything reachable has been returned.
+ *
+ * No function allocates once the internal arrays have grown to the size a
+ * search needs; a search object is reused across scans.
+ * ------------------------------------------------------------------------ */
+
+typedef struct OmenSearch OmenSearch;
+
+OmenStatus	omen_search_create(OmenSearch **out, OmenError *err) OMEN_NOEXCEPT;
+void		omen_search_free(OmenSearch *s) OMEN_NOEXCEPT;
+
+/*
+ * Starts a new search: forgets all visited marks (O(1) epoch bump), empties
+ * the heaps and the pool.  ids are expected below id_bound (the visited set
+ * is sized to it; larger ids still work, the set grows).
+ */
+OmenStatus	omen_search_begin(OmenSearch *s, uint32_t ef, uint32_t id_bound,
+							  OmenError *err) OMEN_NOEXCEPT;
+
+/* Marks id visited. Returns 1 if it was not visited before, 0 if it was, -1 if out of memory. */
+int			omen_search_visit(OmenSearch *s, uint32_t id) OMEN_NOEXCEPT;
+
+/* Offers a visited node and its distance to the current round. Returns 0, or -1 if out of memory. */
+int			omen_search_offer(OmenSearch *s, uint32_t id, float distance) OMEN_NOEXCEPT;
+
+/* The next node whose neighbours the caller should offer, or OMEN_INVALID_NODE when the round is over. */
+uint32_t	omen_search_next(OmenSearch *s) OMEN_NOEXCEPT;
+
+/*
+ * Ends the round: writes up to max of its results (ascending distance, at
+ * most ef) to out, returns how many, and primes the next round.  Returns 0
+ * when nothing reachable is left.
+ */
+uint32_t	omen_search_results(OmenSearch *s, OmenCandidate *out, uint32_t max) OMEN_NOEXCEPT;
+
+/* Number of distinct nodes visited since omen_search_begin. */
+uint64_t	omen_search_visited_count(const OmenSearch *s) OMEN_NOEXCEPT;
+
+/* ------------------------------------------------------------------------
+ * In-memory graph builder (CREATE INDEX)
+ *
+ * The backend thread adds vectors (in heap order, each with its heap TID as
+ * payload); worker threads insert them into a compact in-memory HNSW graph
+ * whose level-0 area is one contiguous array of node slots in the layout
+ * above.  Workers may be started before the last add; they insert nodes as
+ * they arrive.  The backend then polls omen_builder_wait() and checks for
+ * interrupts between polls.  Node ids are dense, 0 .. count-1, in add order.
+ * With threads == 1 the graph is deterministic for a given seed.
+ * ------------------------------------------------------------------------ */
+
+typedef struct OmenBuilder OmenBuilder;
+
+typedef struct OmenBuildParams
+{
+	uint32_t	dims;
+	uint32_t	m;				/* level-0 capacity 2m, upper levels m */
+	uint32_t	ef_construction;
+	OmenMetric	metric;			/* cosine: the caller adds normalized vectors */
+	uint64_t	seed;			/* for the random levels */
+	size_t		memory_limit;	/* bytes the graph may use; 0 = no limit */
+} OmenBuildParams;
+
+typedef struct OmenBuildProgress
+{
+	uint64_t	added;			/* vectors added */
+	uint64_t	inserted;		/* vectors linked into the graph */
+	size_t		memory_used;	/* bytes held by the graph */
+} OmenBuildProgress;
+
+OmenStatus	omen_builder_create(const OmenBuildParams *params, OmenBuilder **out,
+								OmenError *err) OMEN_NOEXCEPT;
+
+/* Bytes one more node is expected to need (slot plus its share of upper-level lists). */
+size_t		omen_builder_bytes_per_node(const OmenBuildParams *params) OMEN_NOEXCEPT;
+
+/*
+ * Copies one vector (dims floats) and its 6-byte payload into the graph.
+ * Returns OMEN_FULL, adding nothing, when the node would exceed memory_limit.
+ */
+OmenStatus	omen_builder_add(OmenBuilder *b, const float *vector,
+							 const uint8_t payload[6], OmenError *err) OMEN_NOEXCEPT;
+
+/* Starts `threads` workers (>= 1). Call once. */
+OmenStatus	omen_builder_start(OmenBuilder *b, uint32_t threads, OmenError *err) OMEN_NOEXCEPT;
+
+/* Declares that no more vectors will be added. */
+void		omen_builder_finish_adding(OmenBuilder *b) OMEN_NOEXCEPT;
+
+/*
+ * Waits up to timeout_ms for the workers. Returns OMEN_OK when every added
+ * vector is in the graph (and finish_adding was called), OMEN_PENDING if the
+ * timeout came first, or an error status.  Fills *progress if not NULL.
+ */
+OmenStatus	omen_builder_wait(OmenBuilder *b, uint32_t timeout_ms,
+							  OmenBuildProgress *progress, OmenError *err) OMEN_NOEXCEPT;
+
+/* Asks the workers to stop soon (each checks between two node inserts). */
+void		omen_builder_cancel(OmenBuilder *b) OMEN_NOEXCEPT;
+
+/* Cancels and joins any workers, then frees everything. NULL is a no-op. */
+void		omen_builder_free(OmenBuilder *b) OMEN_NOEXCEPT;
+
+/* The finished graph (call after omen_builder_wait returned OMEN_OK). */
+uint32_t	omen_builder_count(const OmenBuilder *b) OMEN_NOEXCEPT;
+uint32_t	omen_builder_slot_size(const OmenBuilder *b) OMEN_NOEXCEPT;
+uint32_t	omen_builder_entry_point(const OmenBuilder *b) OMEN_NOEXCEPT;	/* OMEN_INVALID_NODE if empty */
+int			omen_builder_max_level(const OmenBuilder *b) OMEN_NOEXCEPT;	/* -1 if empty */
+
+/* The slot of node id (header, level-0 links, vector); header.upper_* are zero. */
+const uint8_t *omen_builder_node(const OmenBuilder *b, uint32_t id) OMEN_NOEXCEPT;
+
+/* m neighbour ids of node id at level (1 .. its level), padded with OMEN_INVALID_NODE. */
+const uint32_t *omen_builder_upper_links(const OmenBuilder *b, uint32_t id,
+										 uint32_t level) OMEN_NOEXCEPT;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif							/* OMENDB_OMENDB_H */
