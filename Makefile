@@ -11,10 +11,22 @@ MODULE_big = omendb
 DATA = sql/omendb--$(EXTVERSION).sql
 
 PG_OBJS = \
-	src/pg/vector.o
+	src/pg/omen_error.o \
+	src/pg/vector.o \
+	src/pg/omen.o \
+	src/pg/omutils.o \
+	src/pg/omsearch.o \
+	src/pg/ombuild.o \
+	src/pg/ominsert.o \
+	src/pg/omscan.o \
+	src/pg/omvacuum.o \
+	src/pg/omvalidate.o
 
 CORE_OBJS = \
 	src/core/distance.o \
+	src/core/select.o \
+	src/core/search.o \
+	src/core/builder.o \
 	src/core/vector_text.o
 
 ARCH := $(shell uname -m)
@@ -28,14 +40,16 @@ endif
 
 OBJS = $(PG_OBJS) $(CORE_OBJS) $(KERNEL_OBJS)
 
-REGRESS = vector_type vector_ops vector_casts vector_aggregates vector_errors
-REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+REGRESS = vector_io vector_binary vector_typmod vector_casts vector_functions \
+	vector_btree vector_aggregates vector_catalog \
+	omen_options omen_build
+REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=$(EXTENSION)
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(srcdir)/include
 PG_CFLAGS = -fvisibility=hidden
 PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -fvisibility-inlines-hidden -Wextra -Wno-unused-parameter
-SHLIB_LINK = -lstdc++ -lpthread -Wl,-Bsymbolic
+SHLIB_LINK = -lstdc++ -lpthread -Wl,-Bsymbolic -Wl,--version-script=$(srcdir)/src/exports.map
 
 EXTRA_CLEAN = test/results test/regression.diffs test/regression.out build
 

@@ -1,0 +1,513 @@
+/*-------------------------------------------------------------------------
+ *
+ * ombuild.c
+ *	  CREATE INDEX: build the graph in memory with the core's threaded
+ *	  builder, then write every page in one sequential pass.
+ *
+ * Phases (each shown in pg_stat_progress_create_index):
+ *	loading tuples	the heap scan hands each vector to the core builder;
+ *					its worker threads link nodes into the graph while the
+ *					scan goes on;
+ *	linking graph	the backend waits for the workers, polling every 100 ms
+ *					so that Ctrl-C cancels promptly and progress moves;
+ *	writing pages	metapage, directory pages, the node stream in id order,
+ *					then the upper-level tuples, through shared buffers with
+ *					no WAL;
+ *	logging pages	one bulk WAL pass over the whole relation
+ *					(log_newpage_range), when the relation needs WAL.
+ *
+ * Threads never call PostgreSQL: only this backend thread scans, writes
+ * pages, reports progress and checks for interrupts.  The builder's memory
+ * is outside PostgreSQL's contexts, so a reset callback on the build's
+ * memory context frees it (joining the workers first) on every path,
+ * including an error or a cancel.
+ *
+ * maintenance_work_mem bounds the graph.  When it is full the build says so
+ * in a NOTICE, writes the graph it has, and inserts the remaining rows one
+ * by one through the on-disk insert path, which is slower but correct.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/tableam.h"
+#include "access/xloginsert.h"
+#include "catalog/index.h"
+#include "commands/progress.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/bufmgr.h"
+#include "utils/backend_progress.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "omen.h"
+
+#define U OMEN_STREAM_BYTES_PER_PAGE
+#define OMEN_BUILD_SEED UINT64_C(0x6F6D656E)
+
+typedef struct OmenBuildState
+{
+	Relation	heap;
+	Relation	index;
+	OmenParams	p;
+	OmenBuilder *builder;		/* NULL once freed */
+	MemoryContext buildctx;		/* holds this state; its reset frees builder */
+	MemoryContext tmpctx;		/* reset after every tuple */
+	float	   *normbuf;		/* one vector, for cosine normalization */
+	double		indtuples;		/* vectors indexed */
+	bool		on_disk;		/* graph written; insert the rest one by one */
+	uint32		threads;
+} OmenBuildState;
+
+/* Sequential writer of node-stream bytes into fresh node pages. */
+typedef struct OmenStreamWriter
+{
+	Relation	index;
+	ForkNumber	fork;
+	Buffer		buf;
+	uint32		used;
+} OmenStreamWriter;
+
+/* Memory-context reset callback: frees the builder on every path. */
+static void
+OmenBuildFreeBuilder(void *arg)
+{
+	OmenBuildState *bs = (OmenBuildState *) arg;
+
+	omen_builder_free(bs->builder);
+	bs->builder = NULL;
+}
+
+/* Number of dimensions of the indexed column (its typmod). */
+static uint32
+OmenIndexDimensions(Relation index)
+{
+	int32		typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
+
+	if (typmod < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("column does not have dimensions"),
+				 errhint("Declare the column as vector(n), or index an expression such as (col::vector(n)).")));
+	if (typmod > OMEN_MAX_DIMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("column cannot have more than %d dimensions for omen index", OMEN_MAX_DIMS)));
+	return (uint32) typmod;
+}
+
+/* Reads and checks the options; fills *p for a new index. */
+static void
+OmenReadOptions(Relation index, OmenParams *p)
+{
+	p->dims = OmenIndexDimensions(index);
+	p->m = (uint32) OmenGetM(index);
+	p->ef_construction = (uint32) OmenGetEfConstruction(index);
+	if (p->ef_construction < 2 * p->m)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ef_construction must be greater than or equal to 2 * m"),
+				 errdetail("ef_construction is %u and m is %u.", p->ef_construction, p->m)));
+	p->metric = OmenResolveMetric(index);
+	p->slot_size = OMEN_SLOT_SIZE(p->m, p->dims);
+	p->distance = omen_index_distance(p->metric);
+}
+
+/* Takes a new page at the end of fork, pinned and exclusively locked. */
+static Page
+OmenBuildNewPage(Relation index, ForkNumber fork, Buffer *buf, uint16 flags)
+{
+	Page		page;
+
+	*buf = OmenNewBuffer(index, fork);
+	page = BufferGetPage(*buf);
+	OmenInitPage(page, flags);
+	return page;
+}
+
+/* Writes out and releases a page taken by OmenBuildNewPage. */
+static void
+OmenBuildFinishPage(Buffer buf)
+{
+	MarkBufferDirty(buf);
+	UnlockReleaseBuffer(buf);
+}
+
+/* Appends len bytes to the node stream. */
+static void
+OmenStreamWrite(OmenStreamWriter *w, const char *src, uint32 len)
+{
+	while (len > 0)
+	{
+		uint32		chunk;
+
+		if (!BufferIsValid(w->buf))
+		{
+			(void) OmenBuildNewPage(w->index, w->fork, &w->buf, OMEN_PAGE_NODE);
+			w->used = 0;
+		}
+		chunk = Min(len, U - w->used);
+		memcpy(PageGetContents(BufferGetPage(w->buf)) + w->used, src, chunk);
+		w->used += chunk;
+		src += chunk;
+		len -= chunk;
+		if (w->used == U)
+		{
+			OmenBuildFinishPage(w->buf);
+			w->buf = InvalidBuffer;
+		}
+	}
+}
+
+/*
+ * Writes the finished in-memory graph as the whole relation: metapage,
+ * directory, node stream, upper pages.  The relation must be empty.
+ */
+static void
+OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
+{
+	Relation	index = bs->index;
+	const OmenParams *p = &bs->p;
+	uint32		n = bs->builder ? omen_builder_count(bs->builder) : 0;
+	uint64		bytes = (uint64) n * p->slot_size;
+	uint32		nstream = (uint32) ((bytes + U - 1) / U);
+	uint32		ndir = (nstream + OMEN_DIR_ENTRIES_PER_PAGE - 1) / OMEN_DIR_ENTRIES_PER_PAGE;
+	BlockNumber first_upper = 1 + ndir + nstream;
+	Page	   *uppers = NULL;
+	uint32		nuppers = 0;
+	uint32		uppers_cap = 0;
+	char	   *slot = palloc(p->slot_size);
+	Buffer		buf;
+	Page		page;
+	OmenMetaPage meta;
+	OmenStreamWriter w = {index, fork, InvalidBuffer, 0};
+
+	if (ndir > OMEN_MAX_DIR_PAGES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("omen index would need %u node pages, more than the %u it can address",
+						nstream, (uint32) (OMEN_MAX_DIR_PAGES * OMEN_DIR_ENTRIES_PER_PAGE))));
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, OMEN_PHASE_WRITE);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, n);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, 0);
+
+	/* Metapage */
+	page = OmenBuildNewPage(index, fork, &buf, OMEN_PAGE_META);
+	Assert(BufferGetBlockNumber(buf) == OMEN_METAPAGE_BLKNO);
+	OmenFillMetaPage(page, p->dims, p->m, p->ef_construction, p->metric);
+	meta = OmenPageGetMeta(page);
+	meta->node_count = n;
+	meta->stream_blocks = nstream;
+	meta->ndir = ndir;
+	for (uint32 d = 0; d < ndir; d++)
+		meta->dir[d] = 1 + d;
+	if (n > 0)
+	{
+		meta->entry_point = omen_builder_entry_point(bs->builder);
+		meta->max_level = omen_builder_max_level(bs->builder);
+	}
+	OmenMetaSetLower(page);
+	OmenBuildFinishPage(buf);
+
+	/* Directory: stream block j lives in block 1 + ndir + j. */
+	for (uint32 d = 0; d < ndir; d++)
+	{
+		BlockNumber *entries;
+
+		page = OmenBuildNewPage(index, fork, &buf, OMEN_PAGE_DIR);
+		entries = (BlockNumber *) PageGetContents(page);
+		for (uint32 e = 0; e < OMEN_DIR_ENTRIES_PER_PAGE; e++)
+		{
+			uint64		j = (uint64) d * OMEN_DIR_ENTRIES_PER_PAGE + e;
+
+			entries[e] = j < nstream ? (BlockNumber) (1 + ndir + j) : InvalidBlockNumber;
+		}
+		OmenBuildFinishPage(buf);
+	}
+
+	/* Node stream, placing each upper-level tuple in an in-memory upper page. */
+	for (uint32 id = 0; id < n; id++)
+	{
+		OmenNodeHeader *hdr = (OmenNodeHeader *) slot;
+
+		memcpy(slot, omen_builder_node(bs->builder, id), p->slot_size);
+		hdr->upper_block = InvalidBlockNumber;
+		hdr->upper_offset = 0;
+		if (hdr->level > 0)
+		{
+			Size		size = OMEN_UPPER_TUPLE_SIZE(p->m, hdr->level);
+			OmenUpperTuple tup = palloc(size);
+			OffsetNumber off;
+
+			tup->node = id;
+			tup->capacity = hdr->level;
+			tup->unused = 0;
+			for (uint32 l = 1; l <= hdr->level; l++)
+				memcpy(&tup->links[(l - 1) * p->m], omen_builder_upper_links(bs->builder, id, l),
+					   sizeof(uint32) * p->m);
+			if (nuppers == 0 || PageGetFreeSpace(uppers[nuppers - 1]) < MAXALIGN(size))
+			{
+				if (nuppers == uppers_cap)
+				{
+					uppers_cap = Max(16, uppers_cap * 2);
+					uppers = uppers ? repalloc(uppers, sizeof(Page) * uppers_cap)
+						: palloc(sizeof(Page) * uppers_cap);
+				}
+				uppers[nuppers] = palloc(BLCKSZ);
+				OmenInitPage(uppers[nuppers], OMEN_PAGE_UPPER);
+				nuppers++;
+			}
+			off = PageAddItem(uppers[nuppers - 1], (Item) tup, size, InvalidOffsetNumber, false, false);
+			if (off == InvalidOffsetNumber)
+				elog(ERROR, "failed to add upper-level tuple to omen index \"%s\"",
+					 RelationGetRelationName(index));
+			hdr->upper_block = first_upper + nuppers - 1;
+			hdr->upper_offset = off;
+			pfree(tup);
+		}
+		OmenStreamWrite(&w, slot, p->slot_size);
+		if ((id & 1023) == 0)
+		{
+			CHECK_FOR_INTERRUPTS();
+			pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, id);
+		}
+	}
+	if (BufferIsValid(w.buf))
+		OmenBuildFinishPage(w.buf);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, n);
+
+	/* Upper pages */
+	for (uint32 u = 0; u < nuppers; u++)
+	{
+		page = OmenBuildNewPage(index, fork, &buf, OMEN_PAGE_UPPER);
+		Assert(BufferGetBlockNumber(buf) == first_upper + u);
+		memcpy(page, uppers[u], BLCKSZ);
+		OmenBuildFinishPage(buf);
+		pfree(uppers[u]);
+	}
+	if (nuppers > 0)
+	{
+		/* Later inserts add their upper tuples to the last upper page first. */
+		buf = ReadBufferExtended(index, fork, OMEN_METAPAGE_BLKNO, RBM_NORMAL, NULL);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		OmenPageGetMeta(BufferGetPage(buf))->upper_insert = first_upper + nuppers - 1;
+		OmenBuildFinishPage(buf);
+		pfree(uppers);
+	}
+	pfree(slot);
+}
+
+/* Waits for the builder's workers, checking for interrupts and reporting progress. */
+static void
+OmenBuildWait(OmenBuildState *bs)
+{
+	omen_builder_finish_adding(bs->builder);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, OMEN_PHASE_LINK);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) bs->indtuples);
+	for (;;)
+	{
+		OmenBuildProgress prog;
+		OmenError	err;
+		OmenStatus	st = omen_builder_wait(bs->builder, 100, &prog, &err);
+
+		if (st == OMEN_OK)
+			break;
+		if (st != OMEN_PENDING)
+			OmenRaiseError(st, &err);
+		CHECK_FOR_INTERRUPTS();
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) prog.inserted);
+	}
+}
+
+/*
+ * The graph no longer fits in maintenance_work_mem: say so, write what we
+ * have, free the memory, and go on inserting row by row.
+ */
+static void
+OmenBuildSpill(OmenBuildState *bs)
+{
+	double		reltuples = bs->heap->rd_rel->reltuples;
+	size_t		per_node = omen_builder_bytes_per_node(&(OmenBuildParams)
+													   {.dims = bs->p.dims,.m = bs->p.m});
+	MemoryContext old = MemoryContextSwitchTo(bs->buildctx);
+
+	if (reltuples > bs->indtuples)
+		ereport(NOTICE,
+				(errmsg("omen graph no longer fits into maintenance_work_mem after %.0f tuples",
+						bs->indtuples),
+				 errdetail("maintenance_work_mem of %d kB holds the graph for %.0f of about %.0f rows; the remaining rows are inserted one by one, which is much slower.",
+						   maintenance_work_mem, bs->indtuples, reltuples),
+				 errhint("Set maintenance_work_mem to at least %.0f MB to build the whole graph in memory.",
+						 ceil(reltuples * 1.05 * per_node / (1024.0 * 1024.0)))));
+	else
+		ereport(NOTICE,
+				(errmsg("omen graph no longer fits into maintenance_work_mem after %.0f tuples",
+						bs->indtuples),
+				 errdetail("maintenance_work_mem of %d kB holds the graph for %.0f rows; the remaining rows are inserted one by one, which is much slower.",
+						   maintenance_work_mem, bs->indtuples),
+				 errhint("Increase maintenance_work_mem to build the whole graph in memory.")));
+
+	OmenBuildWait(bs);
+	OmenWriteGraph(bs, MAIN_FORKNUM);
+	omen_builder_free(bs->builder);
+	bs->builder = NULL;
+	OmenResetCache(bs->index);
+	bs->on_disk = true;
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, OMEN_PHASE_LOAD);
+	MemoryContextSwitchTo(old);
+}
+
+/* table_index_build_scan callback: one heap row. */
+static void
+OmenBuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+				  bool tupleIsAlive, void *state)
+{
+	OmenBuildState *bs = (OmenBuildState *) state;
+	MemoryContext old;
+	const float *vec;
+
+	if (isnull[0])
+		return;
+
+	old = MemoryContextSwitchTo(bs->tmpctx);
+	vec = OmenPrepareVector(&bs->p, values[0], bs->normbuf);
+	if (vec != NULL)
+	{
+		if (!bs->on_disk)
+		{
+			OmenError	err;
+			OmenStatus	st = omen_builder_add(bs->builder, vec, (const uint8 *) tid, &err);
+
+			if (st == OMEN_FULL)
+			{
+				MemoryContextSwitchTo(old);
+				OmenBuildSpill(bs);
+				MemoryContextSwitchTo(bs->tmpctx);
+			}
+			else if (st != OMEN_OK)
+				OmenRaiseError(st, &err);
+		}
+		if (bs->on_disk)
+			OmenInsertVector(index, &bs->p, vec, tid);
+		bs->indtuples += 1;
+		if (((uint64) bs->indtuples & 1023) == 0)
+			pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) bs->indtuples);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(bs->tmpctx);
+}
+
+/* Threads for the build: the index option, else max_parallel_maintenance_workers + 1. */
+static uint32
+OmenBuildThreads(Relation index)
+{
+	int			threads = OmenGetBuildThreads(index);
+
+	if (threads <= 0)
+		threads = max_parallel_maintenance_workers + 1;
+	return (uint32) Max(threads, 1);
+}
+
+/* ambuild */
+IndexBuildResult *
+omenbuild(Relation heap, Relation index, IndexInfo *indexInfo)
+{
+	IndexBuildResult *result;
+	OmenBuildState *bs;
+	MemoryContext buildctx;
+	MemoryContext old;
+	MemoryContextCallback *cb;
+	OmenBuildParams params;
+	OmenError	err;
+	OmenStatus	st;
+	double		reltuples;
+	double		indtuples;
+
+	if (RelationGetNumberOfBlocks(index) != 0)
+		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+
+	/* The state lives in buildctx: the reset callback must outlive our frame. */
+	buildctx = AllocSetContextCreate(CurrentMemoryContext, "omen build", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(buildctx);
+	bs = palloc0(sizeof(OmenBuildState));
+	bs->heap = heap;
+	bs->index = index;
+	bs->buildctx = buildctx;
+	OmenReadOptions(index, &bs->p);
+	bs->threads = OmenBuildThreads(index);
+	bs->tmpctx = AllocSetContextCreate(buildctx, "omen build tuple", ALLOCSET_DEFAULT_SIZES);
+	bs->normbuf = palloc(sizeof(float) * bs->p.dims);
+
+	memset(&params, 0, sizeof(params));
+	params.dims = bs->p.dims;
+	params.m = bs->p.m;
+	params.ef_construction = bs->p.ef_construction;
+	params.metric = bs->p.metric;
+	params.seed = OMEN_BUILD_SEED;
+	params.memory_limit = (size_t) maintenance_work_mem * 1024;
+
+	cb = palloc(sizeof(MemoryContextCallback));
+	st = omen_builder_create(&params, &bs->builder, &err);
+	if (st != OMEN_OK)
+		OmenRaiseError(st, &err);
+	cb->func = OmenBuildFreeBuilder;
+	cb->arg = bs;
+	MemoryContextRegisterResetCallback(buildctx, cb);
+
+	st = omen_builder_start(bs->builder, bs->threads, &err);
+	if (st != OMEN_OK)
+		OmenRaiseError(st, &err);
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, OMEN_PHASE_LOAD);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL,
+								 (int64) Max(heap->rd_rel->reltuples, 0));
+	MemoryContextSwitchTo(old);
+	reltuples = table_index_build_scan(heap, index, indexInfo, true, true,
+									   OmenBuildCallback, bs, NULL);
+	MemoryContextSwitchTo(buildctx);
+
+	if (!bs->on_disk)
+	{
+		OmenBuildWait(bs);
+		OmenWriteGraph(bs, MAIN_FORKNUM);
+	}
+
+	if (RelationNeedsWAL(index))
+	{
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, OMEN_PHASE_WAL);
+		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
+	}
+
+	indtuples = bs->indtuples;
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(buildctx);	/* frees the builder through the callback */
+	OmenResetCache(index);
+
+	result = palloc(sizeof(IndexBuildResult));
+	result->heap_tuples = reltuples;
+	result->index_tuples = indtuples;
+	return result;
+}
+
+/* ambuildempty: the init fork of an unlogged index is an empty graph's metapage. */
+void
+omenbuildempty(Relation index)
+{
+	OmenParams	p;
+	Buffer		buf;
+	Page		page;
+
+	OmenReadOptions(index, &p);
+	buf = OmenNewBuffer(index, INIT_FORKNUM);
+	page = BufferGetPage(buf);
+	START_CRIT_SECTION();
+	OmenFillMetaPage(page, p.dims, p.m, p.ef_construction, p.metric);
+	MarkBufferDirty(buf);
+	log_newpage_buffer(buf, true);
+	END_CRIT_SECTION();
+	UnlockReleaseBuffer(buf);
+}

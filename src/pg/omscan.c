@@ -1,0 +1,235 @@
+/*-------------------------------------------------------------------------
+ *
+ * omscan.c
+ *	  Ordered index scans: ORDER BY <column> <distance operator> <query>.
+ *
+ * The first call descends greedily from the entry point to level 1
+ * (K-NN-SEARCH, Algorithm 5 of Malkov & Yashunin), then runs one round of
+ * SEARCH-LAYER on level 0 with width omen.ef_search and returns its results
+ * in ascending distance.  When the executor wants more -- a WHERE clause
+ * filtered rows out, or LIMIT exceeds ef_search -- the core's search resumes
+ * from where it stopped and yields the next-best round, until the graph is
+ * exhausted or omen.max_scan_tuples tuples have been returned.  Later rounds
+ * are each in order, and start at or after the distances already returned
+ * for nodes the graph leads to in order; like every approximate index, a
+ * later round can hold a node closer than one already returned.
+ *
+ * Deleted nodes (vacuum marked them, their repair is pending) are traversed
+ * but never returned; free slots are never returned.
+ *
+ * Memory: all scan state lives in a context that dies with the scan; the
+ * core search engine goes back to its pool through that context's reset
+ * callback.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/relscan.h"
+#include "miscadmin.h"
+#include "utils/float.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "omen.h"
+
+typedef struct OmenScanOpaqueData
+{
+	MemoryContext ctx;			/* lives as long as the scan */
+	OmenParams	p;
+	OmenSearcher sr;
+	bool		started;
+	bool		exhausted;
+	bool		query_null;		/* ORDER BY col <-> NULL */
+	float	   *query;			/* dims floats, normalized for cosine */
+	OmenCandidate *batch;		/* current round's results */
+	uint32		nbatch;
+	uint32		pos;
+	uint32		id_bound;
+	uint64		returned;
+} OmenScanOpaqueData;
+
+typedef OmenScanOpaqueData *OmenScanOpaque;
+
+/* ambeginscan */
+IndexScanDesc
+omenbeginscan(Relation index, int nkeys, int norderbys)
+{
+	IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
+	OmenScanOpaque so;
+	MemoryContext old;
+
+	so = palloc0(sizeof(OmenScanOpaqueData));
+	so->ctx = AllocSetContextCreate(CurrentMemoryContext, "omen scan", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(so->ctx);
+	OmenGetParams(index, &so->p);
+	OmenSearcherInit(&so->sr, &so->p, OMEN_MAX_EF_SEARCH);
+	so->query = palloc(sizeof(float) * so->p.dims);
+	so->batch = palloc(sizeof(OmenCandidate) * OMEN_MAX_EF_SEARCH);
+	MemoryContextSwitchTo(old);
+
+	/* The AM owns the arrays for ORDER BY values (like GiST). */
+	scan->xs_orderbyvals = palloc0(sizeof(Datum) * Max(norderbys, 1));
+	scan->xs_orderbynulls = palloc(sizeof(bool) * Max(norderbys, 1));
+	for (int i = 0; i < Max(norderbys, 1); i++)
+		scan->xs_orderbynulls[i] = true;
+	scan->opaque = so;
+	return scan;
+}
+
+/* amrescan: remembers nothing but that the next call starts afresh. */
+void
+omenrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys)
+{
+	OmenScanOpaque so = (OmenScanOpaque) scan->opaque;
+
+	if (keys && scan->numberOfKeys > 0)
+		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
+	if (orderbys && scan->numberOfOrderBys > 0)
+		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
+	so->started = false;
+	so->exhausted = false;
+	so->nbatch = 0;
+	so->pos = 0;
+	so->returned = 0;
+}
+
+/*
+ * Sets up the query vector from the ORDER BY argument.  A NULL argument
+ * orders nothing, so any order is right: the zero vector is used and every
+ * reachable row comes back.
+ */
+static void
+OmenScanSetQuery(IndexScanDesc scan, OmenScanOpaque so)
+{
+	ScanKey		key = &scan->orderByData[0];
+
+	so->query_null = (key->sk_flags & SK_ISNULL) != 0;
+	if (so->query_null)
+	{
+		memset(so->query, 0, sizeof(float) * so->p.dims);
+		return;
+	}
+	{
+		MemoryContext old = MemoryContextSwitchTo(so->ctx);
+		Vector	   *vec = DatumGetVector(key->sk_argument);
+
+		if ((uint32) vec->dim != so->p.dims)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("expected %u dimensions, not %d", so->p.dims, vec->dim)));
+		memcpy(so->query, vec->x, sizeof(float) * so->p.dims);
+		MemoryContextSwitchTo(old);
+	}
+	if (so->p.metric == OMEN_METRIC_COSINE)
+	{
+		double		norm = sqrt((double) omen_norm_squared(so->query, so->p.dims));
+
+		/* A zero query has NaN distance to everything: leave it as is. */
+		if (norm > 0)
+			for (uint32 i = 0; i < so->p.dims; i++)
+				so->query[i] = (float) (so->query[i] / norm);
+	}
+}
+
+/* Runs the first round: greedy descent, then level 0 with width ef_search. */
+static void
+OmenScanStart(IndexScanDesc scan, OmenScanOpaque so)
+{
+	OmenMetaPageData meta;
+	OmenCandidate ep;
+	uint32		ef = (uint32) Min(Max(omen_ef_search, 1), OMEN_MAX_EF_SEARCH);
+
+	OmenScanSetQuery(scan, so);
+	OmenReadMeta(scan->indexRelation, &meta);
+	so->started = true;
+	if (meta.entry_point == OMEN_INVALID_NODE)
+	{
+		so->exhausted = true;
+		return;
+	}
+	so->id_bound = meta.node_count;
+	ep.id = meta.entry_point;
+	ep.distance = OmenNodeDistance(scan->indexRelation, &so->p, ep.id, so->query,
+								   so->sr.scratch);
+	if (meta.max_level > 0)
+		OmenDescend(&so->sr, scan->indexRelation, &so->p, so->query, &ep, meta.max_level, 1,
+					so->id_bound);
+	OmenSearcherBegin(&so->sr, ef, so->id_bound);
+	OmenSearcherSeed(&so->sr, ep.id, ep.distance);
+}
+
+/* Runs one level-0 round into so->batch; false when nothing is left. */
+static bool
+OmenScanNextRound(IndexScanDesc scan, OmenScanOpaque so)
+{
+	OmenSearcherExpand(&so->sr, scan->indexRelation, &so->p, so->query, 0);
+	so->nbatch = OmenSearcherResults(&so->sr);
+	memcpy(so->batch, so->sr.results, sizeof(OmenCandidate) * so->nbatch);
+	so->pos = 0;
+	return so->nbatch > 0;
+}
+
+/* amgettuple: the next heap TID in (approximately) ascending distance. */
+bool
+omengettuple(IndexScanDesc scan, ScanDirection dir)
+{
+	OmenScanOpaque so = (OmenScanOpaque) scan->opaque;
+	MemoryContext old;
+
+	if (dir != ForwardScanDirection)
+		elog(ERROR, "omen index scans only go forward");
+	if (scan->orderByData == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot scan an omen index without ORDER BY"),
+				 errhint("Use ORDER BY column <-> value (or <#>, <=>, <+>) with a LIMIT.")));
+
+	old = MemoryContextSwitchTo(so->ctx);
+	if (!so->started)
+		OmenScanStart(scan, so);
+
+	while (!so->exhausted)
+	{
+		while (so->pos < so->nbatch)
+		{
+			OmenCandidate c = so->batch[so->pos++];
+			OmenNodeHeader hdr;
+
+			OmenReadHeader(scan->indexRelation, &so->p, c.id, &hdr);
+			if (hdr.flags & (OMEN_NODE_DELETED | OMEN_NODE_FREE))
+				continue;
+			memcpy(&scan->xs_heaptid, hdr.payload, sizeof(ItemPointerData));
+			if (!ItemPointerIsValid(&scan->xs_heaptid))
+				continue;
+			scan->xs_recheck = false;
+			scan->xs_recheckorderby = false;
+			if (scan->numberOfOrderBys > 0)
+			{
+				scan->xs_orderbyvals[0] = so->query_null ? (Datum) 0 :
+					Float8GetDatum(OmenSqlDistance(so->p.metric, c.distance));
+				scan->xs_orderbynulls[0] = so->query_null;
+			}
+			so->returned++;
+			MemoryContextSwitchTo(old);
+			return true;
+		}
+		if (so->returned >= (uint64) omen_max_scan_tuples || !OmenScanNextRound(scan, so))
+			so->exhausted = true;
+	}
+	MemoryContextSwitchTo(old);
+	return false;
+}
+
+/* amendscan: frees the scan's memory (and returns the search engine to its pool). */
+void
+omenendscan(IndexScanDesc scan)
+{
+	OmenScanOpaque so = (OmenScanOpaque) scan->opaque;
+
+	MemoryContextDelete(so->ctx);
+	pfree(so);
+	scan->opaque = NULL;
+}

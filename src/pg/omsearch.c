@@ -1,0 +1,164 @@
+/*-------------------------------------------------------------------------
+ *
+ * omsearch.c
+ *	  Drives the core's search engine over index pages: the C side of the
+ *	  search pump declared in omendb.h.
+ *
+ * The algorithm (SEARCH-LAYER, Algorithm 2 of Malkov & Yashunin, with
+ * resumable rounds) lives in the core, which keeps the heaps and the visited
+ * set.  This file only fetches what the core asks for: the neighbour list of
+ * the node to expand, and the distance from the query to each neighbour not
+ * yet visited.  So no PostgreSQL call happens inside C++ code, and an error
+ * raised here (a bad page, a cancel) unwinds only C frames.
+ *
+ * Search engines come from a small backend-wide pool: an engine's visited
+ * set is sized to the index and reset in O(1) per search, so reusing one
+ * across queries saves allocating and zeroing it each time.  An engine is
+ * returned to the pool when the memory context of its user goes away, also
+ * on error, through a reset callback.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "omen.h"
+
+#define OMEN_SEARCH_POOL_SIZE 4
+
+static OmenSearch *search_pool[OMEN_SEARCH_POOL_SIZE];
+static int	search_pool_count = 0;
+
+/* Returns an engine to the pool, or frees it when the pool is full. */
+static void
+OmenSearchRelease(void *arg)
+{
+	OmenSearch *s = (OmenSearch *) arg;
+
+	if (search_pool_count < OMEN_SEARCH_POOL_SIZE)
+		search_pool[search_pool_count++] = s;
+	else
+		omen_search_free(s);
+}
+
+/* Takes an engine from the pool (or makes one), owned by CurrentMemoryContext. */
+static OmenSearch *
+OmenSearchAcquire(void)
+{
+	OmenSearch *s = NULL;
+	MemoryContextCallback *cb;
+
+	/* Allocate the callback first so that nothing can fail after we own s. */
+	cb = MemoryContextAlloc(CurrentMemoryContext, sizeof(MemoryContextCallback));
+	if (search_pool_count > 0)
+		s = search_pool[--search_pool_count];
+	else
+	{
+		OmenError	err;
+		OmenStatus	st = omen_search_create(&s, &err);
+
+		if (st != OMEN_OK)
+			OmenRaiseError(st, &err);
+	}
+	cb->func = OmenSearchRelease;
+	cb->arg = s;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+	return s;
+}
+
+/* Prepares a searcher in CurrentMemoryContext for results of up to ef_max nodes. */
+void
+OmenSearcherInit(OmenSearcher *sr, const OmenParams *p, uint32 ef_max)
+{
+	sr->search = OmenSearchAcquire();
+	sr->scratch = palloc(sizeof(float) * p->dims);
+	sr->links = palloc(sizeof(uint32) * 2 * p->m);
+	sr->results_cap = Max(ef_max, 1);
+	sr->results = palloc(sizeof(OmenCandidate) * sr->results_cap);
+}
+
+/* Starts a new search of width ef over ids below id_bound. */
+void
+OmenSearcherBegin(OmenSearcher *sr, uint32 ef, uint32 id_bound)
+{
+	OmenError	err;
+	OmenStatus	st;
+
+	Assert(ef <= sr->results_cap);
+	st = omen_search_begin(sr->search, ef, id_bound, &err);
+	if (st != OMEN_OK)
+		OmenRaiseError(st, &err);
+}
+
+/* Adds an entry point with its distance. */
+void
+OmenSearcherSeed(OmenSearcher *sr, uint32 id, float distance)
+{
+	int			r = omen_search_visit(sr->search, id);
+
+	if (r < 0 || (r == 1 && omen_search_offer(sr->search, id, distance) < 0))
+		OmenRaiseError(OMEN_ERR_OUT_OF_MEMORY, NULL);
+}
+
+/*
+ * Runs the current round on one level: expands nodes as the core asks,
+ * reading their neighbour lists and the neighbours' vectors from pages.
+ */
+void
+OmenSearcherExpand(OmenSearcher *sr, Relation index, const OmenParams *p,
+				   const float *query, uint32 level)
+{
+	uint32		c;
+	uint32		nlinks = OmenLinkCount(p, level);
+	OmenNodeHeader hdr;
+
+	while ((c = omen_search_next(sr->search)) != OMEN_INVALID_NODE)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (level > 0)
+			OmenReadHeader(index, p, c, &hdr);
+		OmenReadLinks(index, p, c, &hdr, level, sr->links);
+		for (uint32 i = 0; i < nlinks; i++)
+		{
+			uint32		e = sr->links[i];
+			int			r;
+
+			if (e == OMEN_INVALID_NODE)
+				break;
+			r = omen_search_visit(sr->search, e);
+			if (r == 0)
+				continue;
+			if (r < 0 ||
+				omen_search_offer(sr->search, e,
+								  OmenNodeDistance(index, p, e, query, sr->scratch)) < 0)
+				OmenRaiseError(OMEN_ERR_OUT_OF_MEMORY, NULL);
+		}
+	}
+}
+
+/* Ends the round; its results, ascending, are in sr->results. Returns how many. */
+uint32
+OmenSearcherResults(OmenSearcher *sr)
+{
+	return omen_search_results(sr->search, sr->results, sr->results_cap);
+}
+
+/*
+ * Greedy descent (search with ef = 1) from ep through levels from_level down
+ * to to_level; ep (id and distance) is updated in place.
+ */
+void
+OmenDescend(OmenSearcher *sr, Relation index, const OmenParams *p, const float *query,
+			OmenCandidate *ep, int from_level, int to_level, uint32 id_bound)
+{
+	for (int level = from_level; level >= to_level; level--)
+	{
+		OmenSearcherBegin(sr, 1, id_bound);
+		OmenSearcherSeed(sr, ep->id, ep->distance);
+		OmenSearcherExpand(sr, index, p, query, (uint32) level);
+		if (OmenSearcherResults(sr) > 0)
+			*ep = sr->results[0];
+	}
+}

@@ -1,0 +1,314 @@
+/*-------------------------------------------------------------------------
+ *
+ * omvacuum.c
+ *	  VACUUM: remove dead rows' nodes, repair the graph around them, and
+ *	  put their slots on the free list for later inserts.
+ *
+ * ambulkdelete works in three passes over the node stream:
+ *	1. mark: every node whose heap row the callback reports dead gets
+ *	   OMEN_NODE_DELETED.  From then on scans skip it (but still walk
+ *	   through it) and inserts never pick it as a neighbour.
+ *	2. repair: after waiting for the inserts already in flight (they might
+ *	   have picked a node before it was marked), every live node with a
+ *	   deleted neighbour on some level gets a new list on that level: the
+ *	   heuristic (Algorithm 4) over its live neighbours and the result of a
+ *	   fresh search for its vector, as pgvector does, so recall holds even
+ *	   after heavy deletes.  A deleted entry point is replaced by a live node
+ *	   of the highest level.
+ *	3. free: deleted nodes, now unreferenced, become OMEN_NODE_FREE and go on
+ *	   the metapage's free list (linked through links[0]); their upper-level
+ *	   tuple stays with the slot for reuse.
+ *
+ * Locks follow the rest of the AM: one page at a time for reads, compare-
+ * and-swap for lists, the metapage before node pages.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/generic_xlog.h"
+#include "commands/vacuum.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "omen.h"
+
+typedef struct OmenVacuumState
+{
+	Relation	index;
+	OmenParams	p;
+	OmenLinker	linker;
+	uint8	   *deleted;		/* bitmap over node ids */
+	uint32		nnodes;
+	OmenCandidate *found;
+	uint32		best_live;		/* live node of the highest level seen */
+	int			best_level;
+} OmenVacuumState;
+
+#define IS_DELETED(vs, id) ((id) < (vs)->nnodes && ((vs)->deleted[(id) >> 3] & (1 << ((id) & 7))))
+#define SET_DELETED(vs, id) ((vs)->deleted[(id) >> 3] |= (1 << ((id) & 7)))
+
+/* Sets flags on node id's header (compare-and-swap until it sticks). */
+static void
+OmenSetNodeFlags(Relation index, const OmenParams *p, uint32 id, uint8 flags)
+{
+	for (;;)
+	{
+		OmenNodeHeader cur;
+		OmenNodeHeader upd;
+
+		OmenReadHeader(index, p, id, &cur);
+		upd = cur;
+		upd.flags |= flags;
+		if (upd.flags == cur.flags ||
+			OmenReplaceNodeBytes(index, p, id, 0, sizeof(OmenNodeHeader), &cur, &upd))
+			return;
+	}
+}
+
+/*
+ * Gives live node id a new list at level without deleted nodes.  Returns
+ * once the list holds no deleted node (or the node itself went away).
+ */
+static void
+OmenRepairList(OmenVacuumState *vs, uint32 id, const OmenNodeHeader *hdr, uint32 level)
+{
+	OmenLinker *st = &vs->linker;
+	const OmenParams *p = &vs->p;
+	uint32		cap = OmenLinkCount(p, level);
+	float	   *base = palloc(sizeof(float) * p->dims);
+	uint32		chosen[2 * OMEN_MAX_M];
+
+	OmenReadNodeBytes(vs->index, p, id, OMEN_VECTOR_OFFSET(p->m), p->dims * sizeof(float), base);
+
+	for (int attempt = 0; attempt < 8; attempt++)
+	{
+		bool		stale = false;
+		uint32		n;
+		uint32		nkept;
+
+		OmenReadLinks(vs->index, p, id, hdr, level, st->cur);
+		for (uint32 i = 0; i < cap && st->cur[i] != OMEN_INVALID_NODE; i++)
+			stale |= IS_DELETED(vs, st->cur[i]);
+		if (!stale)
+			break;
+
+		/* Candidates: a fresh search, plus the live current neighbours. */
+		n = OmenLinkerSearch(st, base, level, vs->found);
+		for (uint32 i = 0; i < cap && st->cur[i] != OMEN_INVALID_NODE; i++)
+		{
+			uint32		c = st->cur[i];
+			bool		dup = IS_DELETED(vs, c);
+
+			for (uint32 j = 0; j < n && !dup; j++)
+				dup = (vs->found[j].id == c);
+			if (dup)
+				continue;
+			vs->found[n].id = c;
+			vs->found[n].distance = OmenNodeDistance(vs->index, p, c, base, st->sr.scratch);
+			n++;
+		}
+		qsort(vs->found, n, sizeof(OmenCandidate), OmenCandidateCmp);
+		nkept = OmenLinkerSelect(st, vs->found, n, cap, id, chosen);
+		for (uint32 i = 0; i < cap; i++)
+			st->next[i] = i < nkept ? chosen[i] : OMEN_INVALID_NODE;
+		if (OmenReplaceLinks(vs->index, p, id, hdr, level, st->cur, st->next))
+			break;
+	}
+	pfree(base);
+}
+
+/* Replaces a deleted entry point by a live node of the highest level (or none). */
+static void
+OmenRepairEntryPoint(OmenVacuumState *vs)
+{
+	Buffer		metabuf = ReadBuffer(vs->index, OMEN_METAPAGE_BLKNO);
+	OmenMetaPage meta;
+
+	LockBuffer(metabuf, BUFFER_LOCK_EXCLUSIVE);
+	meta = OmenPageGetMeta(BufferGetPage(metabuf));
+	if (meta->entry_point != OMEN_INVALID_NODE && IS_DELETED(vs, meta->entry_point))
+	{
+		GenericXLogState *state = GenericXLogStart(vs->index);
+
+		meta = OmenPageGetMeta(GenericXLogRegisterBuffer(state, metabuf, 0));
+		meta->entry_point = vs->best_live;
+		meta->max_level = vs->best_live == OMEN_INVALID_NODE ? -1 : vs->best_level;
+		GenericXLogFinish(state);
+	}
+	UnlockReleaseBuffer(metabuf);
+}
+
+/* Turns deleted node id into a free slot at the head of the free list. */
+static void
+OmenFreeNode(OmenVacuumState *vs, uint32 id)
+{
+	const OmenParams *p = &vs->p;
+	uint32		len = OMEN_LINKS_OFFSET + sizeof(uint32);
+	char		cur[OMEN_LINKS_OFFSET + sizeof(uint32)];
+	char		upd[OMEN_LINKS_OFFSET + sizeof(uint32)];
+	Buffer		metabuf;
+	OmenMetaPage meta;
+
+	/*
+	 * Map the node's pages before taking the metapage's exclusive lock:
+	 * loading the directory cache needs the metapage's share lock.
+	 */
+	(void) OmenStreamBlock(vs->index,
+						   (uint32) (((uint64) id * p->slot_size + len - 1) / OMEN_STREAM_BYTES_PER_PAGE));
+	metabuf = ReadBuffer(vs->index, OMEN_METAPAGE_BLKNO);
+	LockBuffer(metabuf, BUFFER_LOCK_EXCLUSIVE);
+	meta = OmenPageGetMeta(BufferGetPage(metabuf));
+	for (;;)
+	{
+		OmenNodeHeader *h = (OmenNodeHeader *) upd;
+
+		OmenReadNodeBytes(vs->index, p, id, 0, len, cur);
+		memcpy(upd, cur, len);
+		memset(h->payload, 0, sizeof(h->payload));
+		h->flags = OMEN_NODE_FREE;
+		memcpy(upd + OMEN_LINKS_OFFSET, &meta->free_head, sizeof(uint32));
+		if (OmenReplaceNodeBytes(vs->index, p, id, 0, len, cur, upd))
+			break;
+	}
+	{
+		GenericXLogState *state = GenericXLogStart(vs->index);
+
+		meta = OmenPageGetMeta(GenericXLogRegisterBuffer(state, metabuf, 0));
+		meta->free_head = id;
+		meta->free_count++;
+		GenericXLogFinish(state);
+	}
+	UnlockReleaseBuffer(metabuf);
+}
+
+/* ambulkdelete */
+IndexBulkDeleteResult *
+omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+			   IndexBulkDeleteCallback callback, void *callback_state)
+{
+	Relation	index = info->index;
+	OmenVacuumState vs;
+	OmenMetaPageData meta;
+	MemoryContext ctx;
+	MemoryContext old;
+	uint32		ndeleted = 0;
+	double		live = 0;
+
+	if (stats == NULL)
+		stats = palloc0(sizeof(IndexBulkDeleteResult));
+
+	ctx = AllocSetContextCreate(CurrentMemoryContext, "omen vacuum", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(ctx);
+
+	memset(&vs, 0, sizeof(vs));
+	vs.index = index;
+	OmenGetParams(index, &vs.p);
+	OmenReadMeta(index, &meta);
+	vs.nnodes = meta.node_count;
+	vs.deleted = MemoryContextAllocHuge(ctx, vs.nnodes / 8 + 1);
+	memset(vs.deleted, 0, vs.nnodes / 8 + 1);
+	vs.best_live = OMEN_INVALID_NODE;
+	vs.best_level = -1;
+
+	/* Pass 1: mark dead rows' nodes deleted. */
+	for (uint32 id = 0; id < vs.nnodes; id++)
+	{
+		OmenNodeHeader hdr;
+		ItemPointerData tid;
+
+		if ((id & 255) == 0)
+			vacuum_delay_point();
+		OmenReadHeader(index, &vs.p, id, &hdr);
+		if (hdr.flags & OMEN_NODE_FREE)
+			continue;
+		memcpy(&tid, hdr.payload, sizeof(tid));
+		if ((hdr.flags & OMEN_NODE_DELETED) || callback(&tid, callback_state))
+		{
+			if (!(hdr.flags & OMEN_NODE_DELETED))
+			{
+				OmenSetNodeFlags(index, &vs.p, id, OMEN_NODE_DELETED);
+				stats->tuples_removed += 1;
+			}
+			SET_DELETED(&vs, id);
+			ndeleted++;
+			continue;
+		}
+		live += 1;
+		if ((int) hdr.level > vs.best_level)
+		{
+			vs.best_level = hdr.level;
+			vs.best_live = id;
+		}
+	}
+
+	if (ndeleted > 0)
+	{
+		/* Wait for inserts that may have chosen a node before we marked it. */
+		LockPage(index, OMEN_UPDATE_LOCK, ExclusiveLock);
+		UnlockPage(index, OMEN_UPDATE_LOCK, ExclusiveLock);
+
+		/* Pass 2: repair lists that point at deleted nodes. */
+		OmenLinkerInit(&vs.linker, index, &vs.p);
+		vs.found = palloc(sizeof(OmenCandidate) * (vs.p.ef_construction + 2 * vs.p.m));
+		OmenRepairEntryPoint(&vs);
+		for (uint32 id = 0; id < vs.nnodes; id++)
+		{
+			OmenNodeHeader hdr;
+
+			if ((id & 63) == 0)
+				vacuum_delay_point();
+			if (IS_DELETED(&vs, id))
+				continue;
+			OmenReadHeader(index, &vs.p, id, &hdr);
+			if (hdr.flags & (OMEN_NODE_FREE | OMEN_NODE_DELETED))
+				continue;
+			for (uint32 level = 0; level <= hdr.level; level++)
+				OmenRepairList(&vs, id, &hdr, level);
+		}
+
+		/* Pass 3: free the deleted slots. */
+		for (uint32 id = 0; id < vs.nnodes; id++)
+		{
+			if (!IS_DELETED(&vs, id))
+				continue;
+			if ((id & 255) == 0)
+				vacuum_delay_point();
+			OmenFreeNode(&vs, id);
+		}
+	}
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(ctx);
+
+	stats->num_pages = RelationGetNumberOfBlocks(index);
+	stats->num_index_tuples = live;
+	stats->estimated_count = false;
+	return stats;
+}
+
+/* amvacuumcleanup: reports the index's size and live nodes. */
+IndexBulkDeleteResult *
+omenvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
+{
+	Relation	index = info->index;
+
+	if (info->analyze_only)
+		return stats;
+	if (stats == NULL)
+	{
+		OmenMetaPageData meta;
+
+		/* No bulkdelete ran: count what the metapage knows. */
+		stats = palloc0(sizeof(IndexBulkDeleteResult));
+		OmenReadMeta(index, &meta);
+		stats->num_index_tuples = (double) meta.node_count - meta.free_count;
+		stats->estimated_count = true;
+	}
+	stats->num_pages = RelationGetNumberOfBlocks(index);
+	return stats;
+}
