@@ -1,0 +1,117 @@
+/*
+ * distance.hpp — internal interface of the distance kernels (C++ only).
+ *
+ * What.  A KernelSet is one implementation of every distance primitive the
+ * core needs, for one instruction set.  There is a scalar reference set
+ * (plain loops, always present, the yardstick the unit tests measure every
+ * other set against) and one set per SIMD instruction set, each in its own
+ * translation unit compiled with only that instruction set's flags
+ * (src/core/simd/kernels_<isa>.cpp).  The extern "C" functions of omendb.h
+ * call the set chosen by active().
+ *
+ * Why this shape.  A kernel file compiled with -mavx2 may contain AVX2
+ * instructions anywhere, so nothing in it may run before the dispatcher has
+ * proven that both the CPU and the operating system support the instruction
+ * set.  The dispatcher therefore lives in baseline code (distance.cpp), does
+ * its own CPUID + XGETBV checks on x86 (xsimd 8.1 does not look at XCR0), and
+ * touches a kernel file only through its getter, which merely returns the
+ * address of a constant table.
+ *
+ * Choice.  active() is resolved once, on first use, through a function-local
+ * static (thread-safe initialisation in C++11 and later), as the best
+ * supported set, unless the environment variable OMEN_SIMD names a lower one
+ * that is compiled in and supported (scalar|sse2|avx2|avx512|neon); a request
+ * for an unsupported, unknown or higher level is ignored.  Useful to compare
+ * paths in benchmarks, never needed in production.
+ *
+ * Contract of every kernel: n >= 0 floats from each pointer, any alignment,
+ * never reads outside [p, p + n), no allocation, no exceptions; with n == 0
+ * the pointers are not dereferenced and the result is 0.  Accumulation is in
+ * float; results may differ from the scalar set by rounding only (see the
+ * error bound in test/unit/test_distance.cpp).
+ */
+#ifndef OMENDB_DISTANCE_HPP
+#define OMENDB_DISTANCE_HPP
+
+#include <cstddef>
+
+namespace omendb::simd {
+
+/* Instruction sets, in no particular order; see isa_rank() for preference. */
+enum class Isa { scalar, sse2, avx2, avx512, neon };
+
+using binary_kernel = float (*)(const float* a, const float* b, std::size_t n) noexcept;
+using unary_kernel = float (*)(const float* a, std::size_t n) noexcept;
+using dot_norms_kernel = void (*)(const float* a, const float* b, std::size_t n,
+                                  float out[3]) noexcept;
+
+/* One implementation of every distance primitive, for one instruction set. */
+struct KernelSet {
+    const char* name;              /* "scalar", "sse2", "avx2", "avx512", "neon" */
+    binary_kernel l2_squared;      /* sum (a[i] - b[i])^2 */
+    binary_kernel inner_product;   /* sum a[i] * b[i] */
+    binary_kernel l1;              /* sum |a[i] - b[i]| */
+    dot_norms_kernel dot_norms;    /* out = {a.b, |a|^2, |b|^2}, one pass */
+    unary_kernel norm_squared;     /* sum a[i]^2 */
+    binary_kernel neg_inner_product; /* -(sum a[i] * b[i]): index distance of IP/cosine */
+};
+
+/* ---- scalar reference (distance.cpp) ---- */
+
+/* Reference sum (a[i] - b[i])^2, one float accumulator, index order. */
+float scalar_l2_squared(const float* a, const float* b, std::size_t n) noexcept;
+/* Reference sum a[i] * b[i]. */
+float scalar_inner_product(const float* a, const float* b, std::size_t n) noexcept;
+/* Reference sum |a[i] - b[i]|. */
+float scalar_l1(const float* a, const float* b, std::size_t n) noexcept;
+/* Reference {a.b, |a|^2, |b|^2}. */
+void scalar_dot_norms(const float* a, const float* b, std::size_t n, float out[3]) noexcept;
+/* Reference sum a[i]^2. */
+float scalar_norm_squared(const float* a, std::size_t n) noexcept;
+/* Reference -(sum a[i] * b[i]). */
+float scalar_neg_inner_product(const float* a, const float* b, std::size_t n) noexcept;
+/* The scalar reference set (always available). */
+const KernelSet* scalar_kernels() noexcept;
+
+/* ---- per-instruction-set getters (src/core/simd/kernels_<isa>.cpp) ----
+ * Each returns nullptr when its file was not compiled with the flags the set
+ * needs.  Calling a getter is safe on any CPU of the architecture; calling
+ * the kernels it returns is not, unless isa_supported() said so. */
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
+#define OMEN_SIMD_X86 1
+/* SSE2 kernels (baseline on x86-64). */
+const KernelSet* sse2_kernels() noexcept;
+/* AVX2 + FMA kernels. */
+const KernelSet* avx2_kernels() noexcept;
+/* AVX-512 (F, BW, DQ, VL) kernels. */
+const KernelSet* avx512_kernels() noexcept;
+#elif defined(__aarch64__) || defined(_M_ARM64)
+#define OMEN_SIMD_AARCH64 1
+/* AdvSIMD (NEON) kernels; NEON is mandatory on AArch64. */
+const KernelSet* neon_kernels() noexcept;
+#endif
+
+/* ---- dispatch (distance.cpp) ---- */
+
+/* The kernel set for isa, or nullptr if it is not compiled into this build. */
+const KernelSet* kernels_for(Isa isa) noexcept;
+/* True if both the CPU and the operating system support isa. */
+bool isa_supported(Isa isa) noexcept;
+/* Preference of an instruction set within its architecture (higher = better). */
+int isa_rank(Isa isa) noexcept;
+/* The best instruction set that is compiled in and supported here. */
+Isa best_isa() noexcept;
+/* Name of an instruction set ("scalar", "sse2", ...). */
+const char* isa_name(Isa isa) noexcept;
+/* Parses an OMEN_SIMD value (case-insensitive); false if name is null or unknown. */
+bool parse_isa(const char* name, Isa* out) noexcept;
+/* The set the dispatcher picks when OMEN_SIMD has the value forced (may be null):
+ * the forced one if it is known, compiled in, supported and not above
+ * best_isa(), otherwise best_isa(). */
+Isa select_isa(const char* forced) noexcept;
+/* The kernel set in use, chosen once on first call (thread-safe). */
+const KernelSet& active() noexcept;
+
+}  // namespace omendb::simd
+
+#endif /* OMENDB_DISTANCE_HPP */

@@ -1,0 +1,67 @@
+/*
+ * kernels_avx512.cpp — distance kernels for AVX-512 (16 floats per batch).
+ *
+ * Compiled with -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma, so the
+ * compiler may use any of those extensions anywhere in this file: the
+ * dispatcher in distance.cpp calls these kernels only after it has checked
+ * CPUID (AVX512F, BW, DQ, VL, plus AVX2 and FMA) and XCR0 (the OS saves
+ * YMM, opmask and ZMM state).  The getter only returns the address of a
+ * constant-initialised table, so calling it is safe on any x86 CPU.
+ *
+ * xsimd 8.1 has no AVX-512 fused multiply-add and no masked load, so two raw
+ * intrinsics fill the gap: _mm512_fmadd_ps, and _mm512_maskz_loadu_ps for the
+ * tail (n % 16 elements), which reads only the unmasked lanes (masked-out
+ * lanes never fault, even across a page boundary) and zeroes the rest, so the
+ * tail costs one extra batch step instead of up to 15 scalar ones.
+ *
+ * On a non-x86 target this file compiles to nothing; compiled without the
+ * flags, the getter returns nullptr.
+ */
+#include "omendb/distance.hpp"
+
+#if defined(OMEN_SIMD_X86)
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && \
+    defined(__AVX512VL__) && defined(__FMA__)
+#include <immintrin.h>
+
+#include "omendb/simd_kernels.hpp"
+
+namespace omendb::simd {
+namespace {
+
+/* AVX-512 batch and arithmetic for kernel_impl. */
+struct avx512_traits {
+    using batch = xsimd::batch<float, xsimd::avx512f>;
+    static constexpr bool masked_tail = true;
+
+    /* x * y + z with one rounding (vfmadd on zmm). */
+    static batch fmadd(const batch& x, const batch& y, const batch& z) noexcept {
+        return batch(_mm512_fmadd_ps(x, y, z));
+    }
+
+    /* Lanes [0, k) from p, the others zero; reads nothing at or past p + k (0 < k < 16). */
+    static batch load_partial(const float* p, std::size_t k) noexcept {
+        const __mmask16 mask = static_cast<__mmask16>((1u << k) - 1u);
+        return batch(_mm512_maskz_loadu_ps(mask, p));
+    }
+};
+
+constexpr KernelSet k_avx512_set = kernel_impl<avx512_traits>::make_set("avx512");
+
+}  // namespace
+
+/* The AVX-512 kernel set. */
+const KernelSet* avx512_kernels() noexcept { return &k_avx512_set; }
+
+}  // namespace omendb::simd
+
+#else /* AVX-512 flags missing */
+
+namespace omendb::simd {
+/* Not compiled with the AVX-512 flags: no AVX-512 set in this build. */
+const KernelSet* avx512_kernels() noexcept { return nullptr; }
+}  // namespace omendb::simd
+
+#endif
+#endif /* OMEN_SIMD_X86 */
