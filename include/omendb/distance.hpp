@@ -47,12 +47,12 @@ using dot_norms_kernel = void (*)(const float* a, const float* b, std::size_t n,
 
 /* One implementation of every distance primitive, for one instruction set. */
 struct KernelSet {
-    const char* name;              /* "scalar", "sse2", "avx2", "avx512", "neon" */
-    binary_kernel l2_squared;      /* sum (a[i] - b[i])^2 */
-    binary_kernel inner_product;   /* sum a[i] * b[i] */
-    binary_kernel l1;              /* sum |a[i] - b[i]| */
-    dot_norms_kernel dot_norms;    /* out = {a.b, |a|^2, |b|^2}, one pass */
-    unary_kernel norm_squared;     /* sum a[i]^2 */
+    const char* name;                /* "scalar", "sse2", "avx2", "avx512", "neon" */
+    binary_kernel l2_squared;        /* sum (a[i] - b[i])^2 */
+    binary_kernel inner_product;     /* sum a[i] * b[i] */
+    binary_kernel l1;                /* sum |a[i] - b[i]| */
+    dot_norms_kernel dot_norms;      /* out = {a.b, |a|^2, |b|^2}, one pass */
+    unary_kernel norm_squared;       /* sum a[i]^2 */
     binary_kernel neg_inner_product; /* -(sum a[i] * b[i]): index distance of IP/cosine */
 };
 

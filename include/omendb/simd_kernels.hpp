@@ -65,7 +65,8 @@ struct kernel_impl {
         }
         if constexpr (Traits::masked_tail) {
             if (i < n) {
-                const batch d = Traits::load_partial(a + i, n - i) - Traits::load_partial(b + i, n - i);
+                const batch d =
+                    Traits::load_partial(a + i, n - i) - Traits::load_partial(b + i, n - i);
                 s1 = Traits::fmadd(d, d, s1);
                 i = n;
             }

@@ -30,12 +30,13 @@
  * formed in double and clamped to [-1, 1] so rounding can never push the
  * distance below 0 or above 2.  A zero norm gives NaN (as pgvector does).
  */
+#include "omendb/distance.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
 
-#include "omendb/distance.hpp"
 #include "omendb/omendb.h"
 
 #if defined(OMEN_SIMD_X86) && (defined(__GNUC__) || defined(__clang__))
@@ -180,7 +181,9 @@ const KernelSet* choose_kernels() noexcept {
 }  // namespace
 
 /* The scalar reference set. */
-const KernelSet* scalar_kernels() noexcept { return &k_scalar_set; }
+const KernelSet* scalar_kernels() noexcept {
+    return &k_scalar_set;
+}
 
 /* ------------------------------------------------------------------------
  * Dispatch
@@ -312,7 +315,9 @@ namespace {
 using omendb::simd::active;
 
 /* Name of the kernel set in use. */
-extern "C" const char* omen_simd_name(void) noexcept { return active().name; }
+extern "C" const char* omen_simd_name(void) noexcept {
+    return active().name;
+}
 
 /* sum (a[i] - b[i])^2 */
 extern "C" float omen_l2_squared(const float* a, const float* b, size_t n) noexcept {
@@ -334,8 +339,8 @@ extern "C" double omen_cosine_distance(const float* a, const float* b, size_t n)
     float t[3];
     active().dot_norms(a, b, n, t);
     if (t[1] == 0.0f || t[2] == 0.0f) return std::numeric_limits<double>::quiet_NaN();
-    double similarity =
-        static_cast<double>(t[0]) / std::sqrt(static_cast<double>(t[1]) * static_cast<double>(t[2]));
+    double similarity = static_cast<double>(t[0]) /
+                        std::sqrt(static_cast<double>(t[1]) * static_cast<double>(t[2]));
     if (similarity > 1.0)
         similarity = 1.0;
     else if (similarity < -1.0)

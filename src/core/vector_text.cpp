@@ -74,7 +74,9 @@ bool is_space(char c) noexcept {
 }
 
 /* True for '0'..'9'. */
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
 
 /* True for the characters that end an element. */
 bool is_delimiter(char c) noexcept {
@@ -150,7 +152,7 @@ bool convert_decimal(const char* p, const char* end, float* value) noexcept {
 
 /* A bounded, always NUL-terminated string builder over a fixed buffer. */
 class message_builder {
-public:
+  public:
     /* Builds into buf[0 .. cap) (cap >= 1). */
     message_builder(char* buf, std::size_t cap) noexcept : buf_(buf), cap_(cap) { buf_[0] = '\0'; }
 
@@ -168,7 +170,7 @@ public:
     /* Appends a C string, cut off if it does not fit. */
     void put(const char* s) noexcept { put(s, std::strlen(s)); }
 
-private:
+  private:
     char* buf_;
     std::size_t cap_;
     std::size_t len_ = 0;
@@ -203,7 +205,8 @@ std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* en
  * piece to piece (>= 5 bytes) and returns its length; *consumed receives the
  * number of input bytes it stands for.
  */
-std::size_t next_piece(const char* p, const char* end, char* piece, std::size_t* consumed) noexcept {
+std::size_t next_piece(const char* p, const char* end, char* piece,
+                       std::size_t* consumed) noexcept {
     const unsigned char c = static_cast<unsigned char>(*p);
     *consumed = 1;
     if (c >= 0x20 && c < 0x7F) {
@@ -212,10 +215,17 @@ std::size_t next_piece(const char* p, const char* end, char* piece, std::size_t*
     }
     const char* named = nullptr;
     switch (c) {
-        case '\n': named = "\\n"; break;
-        case '\t': named = "\\t"; break;
-        case '\r': named = "\\r"; break;
-        default: break;
+        case '\n':
+            named = "\\n";
+            break;
+        case '\t':
+            named = "\\t";
+            break;
+        case '\r':
+            named = "\\r";
+            break;
+        default:
+            break;
     }
     if (named != nullptr) {
         std::memcpy(piece, named, 2);
@@ -337,7 +347,8 @@ OmenStatus invalid_number(OmenError* err, const char* text, const char* p,
     d.put("invalid number \"");
     put_echo(d, p, end, k_token_echo);
     char where[48];
-    std::snprintf(where, sizeof where, "\" at position %zu", static_cast<std::size_t>(p - text) + 1);
+    std::snprintf(where, sizeof where, "\" at position %zu",
+                  static_cast<std::size_t>(p - text) + 1);
     d.put(where);
     return syntax_error(err, text, detail);
 }

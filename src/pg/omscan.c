@@ -48,6 +48,7 @@ typedef struct OmenScanOpaqueData
 	uint32		nbatch;
 	uint32		pos;
 	uint32		id_bound;
+	uint32		rounds;			/* level-0 rounds run so far */
 	uint64		returned;
 } OmenScanOpaqueData;
 
@@ -93,6 +94,7 @@ omenrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int no
 	so->exhausted = false;
 	so->nbatch = 0;
 	so->pos = 0;
+	so->rounds = 0;
 	so->returned = 0;
 }
 
@@ -169,6 +171,7 @@ OmenScanNextRound(IndexScanDesc scan, OmenScanOpaque so)
 	so->nbatch = OmenSearcherResults(&so->sr);
 	memcpy(so->batch, so->sr.results, sizeof(OmenCandidate) * so->nbatch);
 	so->pos = 0;
+	so->rounds++;
 	return so->nbatch > 0;
 }
 
@@ -195,9 +198,19 @@ omengettuple(IndexScanDesc scan, ScanDirection dir)
 	{
 		while (so->pos < so->nbatch)
 		{
-			OmenCandidate c = so->batch[so->pos++];
+			OmenCandidate c;
 			OmenNodeHeader hdr;
 
+			/*
+			 * The first round (ef_search wide) is always returned whole;
+			 * later rounds stop exactly at omen.max_scan_tuples.
+			 */
+			if (so->rounds > 1 && so->returned >= (uint64) omen_max_scan_tuples)
+			{
+				so->nbatch = 0;
+				break;
+			}
+			c = so->batch[so->pos++];
 			OmenReadHeader(scan->indexRelation, &so->p, c.id, &hdr);
 			if (hdr.flags & (OMEN_NODE_DELETED | OMEN_NODE_FREE))
 				continue;

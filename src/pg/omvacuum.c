@@ -97,8 +97,38 @@ OmenRepairList(OmenVacuumState *vs, uint32 id, const OmenNodeHeader *hdr, uint32
 		if (!stale)
 			break;
 
-		/* Candidates: a fresh search, plus the live current neighbours. */
+		/*
+		 * Candidates: a fresh search, plus the live current neighbours.  The
+		 * search walks through deleted nodes and they take places in its
+		 * results, so after heavy deletes one round may hold few live nodes
+		 * or none: resume it round by round until it has m live ones (or
+		 * ef_construction, or the graph is exhausted).  Without this, the
+		 * last few live nodes of a mostly deleted graph end up with empty
+		 * lists and cannot be reached.
+		 */
 		n = OmenLinkerSearch(st, base, level, vs->found);
+		{
+			uint32		searched = n;
+			uint32		nlive = 0;
+			uint32		want = Min(p->m, p->ef_construction);
+
+			for (uint32 i = 0; i < n; i++)
+				if (!IS_DELETED(vs, vs->found[i].id))
+					vs->found[nlive++] = vs->found[i];
+			n = nlive;
+			while (searched > 0 && n < want + 1)
+			{
+				uint32		r;
+
+				OmenSearcherExpand(&st->sr, vs->index, p, base, level);
+				r = OmenSearcherResults(&st->sr);
+				if (r == 0)
+					break;
+				for (uint32 i = 0; i < r && n < p->ef_construction; i++)
+					if (!IS_DELETED(vs, st->sr.results[i].id))
+						vs->found[n++] = st->sr.results[i];
+			}
+		}
 		for (uint32 i = 0; i < cap && st->cur[i] != OMEN_INVALID_NODE; i++)
 		{
 			uint32		c = st->cur[i];

@@ -51,7 +51,9 @@
 
 namespace omendb::simd {
 /* Lets GoogleTest print an Isa by name. */
-void PrintTo(Isa isa, std::ostream* os) { *os << isa_name(isa); }
+void PrintTo(Isa isa, std::ostream* os) {
+    *os << isa_name(isa);
+}
 }  // namespace omendb::simd
 
 namespace {
@@ -111,7 +113,9 @@ reference ref_l1(const float* a, const float* b, std::size_t n) {
     return r;
 }
 
-reference ref_norm(const float* a, std::size_t n) { return ref_ip(a, a, n); }
+reference ref_norm(const float* a, std::size_t n) {
+    return ref_ip(a, a, n);
+}
 
 /* The error bound derived at the top of this file. */
 double tolerance(std::size_t n, double abs_sum) {
@@ -124,9 +128,8 @@ double tolerance(std::size_t n, double abs_sum) {
     const double tol = tolerance(n, r.abs_sum);
     const double err = std::fabs(static_cast<double>(got) - r.value);
     if (std::isfinite(got) && err <= tol) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure()
-           << "got " << got << ", expected " << r.value << " +- " << tol << " (error " << err
-           << ", n " << n << ")";
+    return ::testing::AssertionFailure() << "got " << got << ", expected " << r.value << " +- "
+                                         << tol << " (error " << err << ", n " << n << ")";
 }
 
 /* Data shapes the kernels are fed. */
@@ -134,19 +137,27 @@ enum class shape { uniform, mixed_magnitude, large, tiny, subnormal_products, ze
 
 const char* shape_name(shape s) {
     switch (s) {
-        case shape::uniform: return "uniform";
-        case shape::mixed_magnitude: return "mixed_magnitude";
-        case shape::large: return "large";
-        case shape::tiny: return "tiny";
-        case shape::subnormal_products: return "subnormal_products";
-        case shape::zeros: return "zeros";
-        case shape::cancelling: return "cancelling";
+        case shape::uniform:
+            return "uniform";
+        case shape::mixed_magnitude:
+            return "mixed_magnitude";
+        case shape::large:
+            return "large";
+        case shape::tiny:
+            return "tiny";
+        case shape::subnormal_products:
+            return "subnormal_products";
+        case shape::zeros:
+            return "zeros";
+        case shape::cancelling:
+            return "cancelling";
     }
     return "?";
 }
 
-constexpr shape k_shapes[] = {shape::uniform, shape::mixed_magnitude, shape::large, shape::tiny,
-                              shape::subnormal_products, shape::zeros, shape::cancelling};
+constexpr shape k_shapes[] = {shape::uniform,   shape::mixed_magnitude,    shape::large,
+                              shape::tiny,      shape::subnormal_products, shape::zeros,
+                              shape::cancelling};
 
 /* Fills v (n floats) with data of the given shape; sums of |terms| stay below FLT_MAX / 4. */
 void fill(std::vector<float>& v, std::size_t n, shape s, std::mt19937_64& rng) {
@@ -159,13 +170,27 @@ void fill(std::vector<float>& v, std::size_t n, shape s, std::mt19937_64& rng) {
     for (std::size_t i = 0; i < n; ++i) {
         double x = 0.0;
         switch (s) {
-            case shape::uniform: x = unit(rng); break;
-            case shape::mixed_magnitude: x = unit(rng) * std::pow(10.0, exponent(rng)); break;
-            case shape::large: x = (0.5 + 0.5 * std::fabs(unit(rng))) * big * (coin(rng) ? 1 : -1); break;
-            case shape::tiny: x = unit(rng) * 1e-30; break;            /* products underflow to 0 */
-            case shape::subnormal_products: x = unit(rng) * 1e-20; break; /* products are subnormal */
-            case shape::zeros: x = 0.0; break;
-            case shape::cancelling: x = (i % 2 == 0 ? 1e6 : -1e6) + unit(rng); break;
+            case shape::uniform:
+                x = unit(rng);
+                break;
+            case shape::mixed_magnitude:
+                x = unit(rng) * std::pow(10.0, exponent(rng));
+                break;
+            case shape::large:
+                x = (0.5 + 0.5 * std::fabs(unit(rng))) * big * (coin(rng) ? 1 : -1);
+                break;
+            case shape::tiny:
+                x = unit(rng) * 1e-30;
+                break; /* products underflow to 0 */
+            case shape::subnormal_products:
+                x = unit(rng) * 1e-20;
+                break; /* products are subnormal */
+            case shape::zeros:
+                x = 0.0;
+                break;
+            case shape::cancelling:
+                x = (i % 2 == 0 ? 1e6 : -1e6) + unit(rng);
+                break;
         }
         v[i] = static_cast<float>(x);
     }
@@ -177,7 +202,7 @@ std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) {
 }
 
 class KernelSetTest : public ::testing::TestWithParam<Isa> {
-protected:
+  protected:
     const KernelSet& k() const { return *omendb::simd::kernels_for(GetParam()); }
 };
 
@@ -281,14 +306,15 @@ TEST_P(KernelSetTest, OverflowGivesInfinity) {
         EXPECT_EQ(k().l2_squared(a.data(), b.data(), n), std::numeric_limits<float>::infinity());
         EXPECT_EQ(k().norm_squared(a.data(), n), std::numeric_limits<float>::infinity());
         EXPECT_EQ(k().inner_product(a.data(), a.data(), n), std::numeric_limits<float>::infinity());
-        EXPECT_EQ(k().inner_product(a.data(), b.data(), n), -std::numeric_limits<float>::infinity());
+        EXPECT_EQ(k().inner_product(a.data(), b.data(), n),
+                  -std::numeric_limits<float>::infinity());
         EXPECT_TRUE(std::isfinite(k().l1(a.data(), b.data(), n)));
     }
 }
 
 /* Pages of floats with inaccessible pages on both sides: any read outside faults. */
 class guarded_region {
-public:
+  public:
     /* Room for at least `floats` floats between two PROT_NONE pages. */
     explicit guarded_region(std::size_t floats) {
         page_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
@@ -317,7 +343,7 @@ public:
         return reinterpret_cast<float*>(base_ + page_ + data_bytes_) - n;
     }
 
-private:
+  private:
     std::size_t page_ = 0, data_bytes_ = 0, total_ = 0;
     char* base_ = nullptr;
 };
@@ -463,7 +489,8 @@ TEST(DistanceApi, MatchesReference) {
         EXPECT_TRUE(within(omen_norm_squared(pa, n), ref_norm(pa, n), n));
         if (n == 0) continue;
         const reference dot = ref_ip(pa, pb, n);
-        const double exact = 1.0 - dot.value / std::sqrt(ref_norm(pa, n).value * ref_norm(pb, n).value);
+        const double exact =
+            1.0 - dot.value / std::sqrt(ref_norm(pa, n).value * ref_norm(pb, n).value);
         EXPECT_NEAR(omen_cosine_distance(pa, pb, n), exact, 3.0 * (n + 2.0) * FLT_EPSILON);
     }
 }

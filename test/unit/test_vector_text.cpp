@@ -78,8 +78,11 @@ bool message_is_sane(const parse_result& r) {
 bool valid_utf8(const std::string& s) {
     for (std::size_t i = 0; i < s.size();) {
         const unsigned char c = static_cast<unsigned char>(s[i]);
-        std::size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-                                   : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+        std::size_t n = c < 0x80                   ? 1
+                        : (c >= 0xC2 && c <= 0xDF) ? 2
+                        : (c >= 0xE0 && c <= 0xEF) ? 3
+                        : (c >= 0xF0 && c <= 0xF4) ? 4
+                                                   : 0;
         if (n == 0 || i + n > s.size()) return false;
         for (std::size_t k = 1; k < n; ++k)
             if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
@@ -89,7 +92,9 @@ bool valid_utf8(const std::string& s) {
 }
 
 /* Bitwise float equality (distinguishes -0 from 0). */
-bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+bool same_bits(float a, float b) {
+    return std::memcmp(&a, &b, sizeof a) == 0;
+}
 
 /* ------------------------------------------------------------------------
  * Reference recogniser — deliberately written differently from the parser:
@@ -139,7 +144,8 @@ reference_result reference_parse(const std::string& s, std::uint32_t max_dims) {
             continue;
         }
         if (s[i] == ']') {
-            if (s.find_first_not_of(space, i + 1) != std::string::npos) return fail(OMEN_ERR_SYNTAX);
+            if (s.find_first_not_of(space, i + 1) != std::string::npos)
+                return fail(OMEN_ERR_SYNTAX);
             return r;
         }
         return fail(OMEN_ERR_SYNTAX);
@@ -172,8 +178,8 @@ TEST(VectorParse, AcceptsValidLiterals) {
         {"[0.1,0.2,0.3]", {0.1f, 0.2f, 0.3f}},
         {"[3.4028235e38, -3.4028235e38]", {flt_max, -flt_max}},
         {"[3.40282356e38]", {flt_max}}, /* still rounds down to FLT_MAX */
-        {"[1e-45]", {1e-45f}},           /* smallest subnormal */
-        {"[1e-50]", {0.0f}},             /* underflow to zero is accepted */
+        {"[1e-45]", {1e-45f}},          /* smallest subnormal */
+        {"[1e-50]", {0.0f}},            /* underflow to zero is accepted */
         {"[123456789012345678901234567890]", {1.23456789e29f}},
         {"[16777217]", {16777216.0f}}, /* round to nearest even */
     };
@@ -186,7 +192,8 @@ TEST(VectorParse, AcceptsValidLiterals) {
         EXPECT_TRUE(r.guards_intact);
         ASSERT_EQ(r.values.size(), c.values.size());
         for (std::size_t i = 0; i < c.values.size(); ++i)
-            EXPECT_TRUE(same_bits(r.values[i], c.values[i])) << r.values[i] << " vs " << c.values[i];
+            EXPECT_TRUE(same_bits(r.values[i], c.values[i]))
+                << r.values[i] << " vs " << c.values[i];
     }
 }
 
@@ -248,7 +255,7 @@ TEST(VectorParse, RejectsInvalidLiterals) {
         {"[in]", 16, OMEN_ERR_SYNTAX},
         {"[nana]", 16, OMEN_ERR_SYNTAX},
         {"[\xEF\xBC\x91]", 16, OMEN_ERR_SYNTAX}, /* fullwidth digit one */
-        {"[1\xC2\xA0]", 16, OMEN_ERR_SYNTAX},     /* no-break space is not whitespace */
+        {"[1\xC2\xA0]", 16, OMEN_ERR_SYNTAX},    /* no-break space is not whitespace */
         {"[]x", 16, OMEN_ERR_SYNTAX},
         {"[ ] [", 16, OMEN_ERR_SYNTAX},
         {"[ 1 ,\n]", 16, OMEN_ERR_SYNTAX},
@@ -306,20 +313,25 @@ TEST(VectorParse, MaxDimsBoundary) {
 }
 
 TEST(VectorParse, Messages) {
-    EXPECT_EQ(parse("[1,,2]", 16).message,
-              "malformed vector literal: \"[1,,2]\" (unexpected \",\" at position 4; expected a number)");
+    EXPECT_EQ(
+        parse("[1,,2]", 16).message,
+        "malformed vector literal: \"[1,,2]\" (unexpected \",\" at position 4; expected a number)");
     EXPECT_EQ(parse("[1.2.3]", 16).message,
               "malformed vector literal: \"[1.2.3]\" (invalid number \"1.2.3\" at position 2)");
     EXPECT_EQ(parse("[1 2]", 16).message,
-              "malformed vector literal: \"[1 2]\" (unexpected \"2\" at position 4; expected \",\" or \"]\")");
+              "malformed vector literal: \"[1 2]\" (unexpected \"2\" at position 4; expected \",\" "
+              "or \"]\")");
     EXPECT_EQ(parse("1", 16).message,
               "malformed vector literal: \"1\" (unexpected \"1\" at position 1; expected \"[\")");
-    EXPECT_EQ(parse("[1", 16).message,
-              "malformed vector literal: \"[1\" (unexpected end of input; expected \",\" or \"]\")");
+    EXPECT_EQ(
+        parse("[1", 16).message,
+        "malformed vector literal: \"[1\" (unexpected end of input; expected \",\" or \"]\")");
     EXPECT_EQ(parse("[1]x", 16).message,
-              "malformed vector literal: \"[1]x\" (unexpected \"x\" at position 4; expected end of input)");
+              "malformed vector literal: \"[1]x\" (unexpected \"x\" at position 4; expected end of "
+              "input)");
     EXPECT_EQ(parse("[1,\n]", 16).message,
-              "malformed vector literal: \"[1,\\n]\" (unexpected \"]\" at position 5; expected a number)");
+              "malformed vector literal: \"[1,\\n]\" (unexpected \"]\" at position 5; expected a "
+              "number)");
     EXPECT_EQ(parse("[1e39]", 16).message, "\"1e39\" is out of range for type real");
     EXPECT_EQ(parse("[-1e39]", 16).message, "\"-1e39\" is out of range for type real");
     EXPECT_EQ(parse("[nan]", 16).message, "NaN not allowed in vector");
@@ -342,7 +354,8 @@ TEST(VectorParse, LongMessagesAreTruncatedSafely) {
 
     /* Multi-byte characters are never cut in half; control characters are escaped. */
     std::string utf;
-    for (int i = 0; i < 300; ++i) utf += (i % 3 == 0) ? "\xC3\xA9" : (i % 3 == 1 ? "\xE2\x82\xAC" : "\n");
+    for (int i = 0; i < 300; ++i)
+        utf += (i % 3 == 0) ? "\xC3\xA9" : (i % 3 == 1 ? "\xE2\x82\xAC" : "\n");
     for (const std::string& s : {"[" + utf + "]", "[1," + utf + "]", utf}) {
         const parse_result u = parse(s, 16);
         EXPECT_EQ(u.status, OMEN_ERR_SYNTAX);
@@ -419,12 +432,14 @@ TEST(VectorParse, VeryLongInputs) {
     EXPECT_TRUE(message_is_sane(commas));
     EXPECT_NE(commas.message.find("at position 2"), std::string::npos) << commas.message;
 
-    const parse_result spaces = parse("[" + std::string(100000, ' ') + "1" + std::string(100000, '\t') + "]", 4);
+    const parse_result spaces =
+        parse("[" + std::string(100000, ' ') + "1" + std::string(100000, '\t') + "]", 4);
     EXPECT_EQ(spaces.status, OMEN_OK);
     EXPECT_EQ(spaces.values, std::vector<float>{1.0f});
 
     EXPECT_EQ(parse("[1" + std::string(100000, '0') + "]", 4).status, OMEN_ERR_OUT_OF_RANGE);
-    EXPECT_EQ(parse("[1" + std::string(100000, '0') + "e-100000]", 4).values, std::vector<float>{1.0f});
+    EXPECT_EQ(parse("[1" + std::string(100000, '0') + "e-100000]", 4).values,
+              std::vector<float>{1.0f});
     const parse_result tiny = parse("[0." + std::string(100000, '0') + "1]", 4);
     EXPECT_EQ(tiny.status, OMEN_OK);
     EXPECT_EQ(tiny.values, std::vector<float>{0.0f});
@@ -467,18 +482,40 @@ std::string random_valid_literal(std::mt19937_64& rng) {
         s += spaces[sp(rng)];
         if (percent(rng) < 6) {
             s += words[word(rng)];
-        } else switch (form(rng)) {
-            case 0: std::snprintf(buf, sizeof buf, "%d", digit(rng)); break;
-            case 1: std::snprintf(buf, sizeof buf, "%.9g", value(rng)); break;
-            case 2: std::snprintf(buf, sizeof buf, "%e", value(rng) * std::pow(10.0, exp10(rng))); break;
-            case 3: std::snprintf(buf, sizeof buf, "%.3f", value(rng)); break;
-            case 4: std::snprintf(buf, sizeof buf, ".%d", digit(rng)); break;
-            case 5: std::snprintf(buf, sizeof buf, "+%d.", digit(rng)); break;
-            case 6: std::snprintf(buf, sizeof buf, "%dE%+d", digit(rng), exp10(rng)); break;
-            case 7: std::snprintf(buf, sizeof buf, "-%d.%de-%d", digit(rng), digit(rng), digit(rng)); break;
-            case 8: std::snprintf(buf, sizeof buf, "%.17g", value(rng) * 1e36); break;
-            default: std::snprintf(buf, sizeof buf, "%g", value(rng) * 1e-40); break;
-        }
+        } else
+            switch (form(rng)) {
+                case 0:
+                    std::snprintf(buf, sizeof buf, "%d", digit(rng));
+                    break;
+                case 1:
+                    std::snprintf(buf, sizeof buf, "%.9g", value(rng));
+                    break;
+                case 2:
+                    std::snprintf(buf, sizeof buf, "%e", value(rng) * std::pow(10.0, exp10(rng)));
+                    break;
+                case 3:
+                    std::snprintf(buf, sizeof buf, "%.3f", value(rng));
+                    break;
+                case 4:
+                    std::snprintf(buf, sizeof buf, ".%d", digit(rng));
+                    break;
+                case 5:
+                    std::snprintf(buf, sizeof buf, "+%d.", digit(rng));
+                    break;
+                case 6:
+                    std::snprintf(buf, sizeof buf, "%dE%+d", digit(rng), exp10(rng));
+                    break;
+                case 7:
+                    std::snprintf(buf, sizeof buf, "-%d.%de-%d", digit(rng), digit(rng),
+                                  digit(rng));
+                    break;
+                case 8:
+                    std::snprintf(buf, sizeof buf, "%.17g", value(rng) * 1e36);
+                    break;
+                default:
+                    std::snprintf(buf, sizeof buf, "%g", value(rng) * 1e-40);
+                    break;
+            }
         s += buf;
         s += spaces[sp(rng)];
         if (i + 1 < n) s += ",";
@@ -518,11 +555,21 @@ TEST(VectorParse, FuzzAgainstReference) {
                 std::uniform_int_distribution<std::size_t> at(0, s.size() - 1);
                 const std::size_t pos = at(rng);
                 switch (op(rng)) {
-                    case 0: s.insert(pos, 1, alphabet[pick(rng)]); break;
-                    case 1: s.erase(pos, 1); break;
-                    case 2: s[pos] = alphabet[pick(rng)]; break;
-                    case 3: s.insert(pos, s.substr(pos, 1 + pos % 5)); break;
-                    default: s.resize(pos); break;
+                    case 0:
+                        s.insert(pos, 1, alphabet[pick(rng)]);
+                        break;
+                    case 1:
+                        s.erase(pos, 1);
+                        break;
+                    case 2:
+                        s[pos] = alphabet[pick(rng)];
+                        break;
+                    case 3:
+                        s.insert(pos, s.substr(pos, 1 + pos % 5));
+                        break;
+                    default:
+                        s.resize(pos);
+                        break;
                 }
             }
         }
@@ -536,7 +583,8 @@ TEST(VectorParse, FuzzAgainstReference) {
         ASSERT_TRUE(message_is_sane(got)) << got.message;
         ASSERT_EQ(got.values.size(), want.values.size());
         for (std::size_t i = 0; i < want.values.size(); ++i)
-            ASSERT_TRUE(same_bits(got.values[i], want.values[i])) << got.values[i] << " vs " << want.values[i];
+            ASSERT_TRUE(same_bits(got.values[i], want.values[i]))
+                << got.values[i] << " vs " << want.values[i];
         ++agreed;
         ++by_status[got.status];
         if (got.status == OMEN_OK) ++accepted;
@@ -548,8 +596,8 @@ TEST(VectorParse, FuzzAgainstReference) {
     EXPECT_GT(by_status[OMEN_ERR_LIMIT], 100);
     EXPECT_GT(by_status[OMEN_ERR_NOT_FINITE], 100);
     EXPECT_GT(by_status[OMEN_ERR_OUT_OF_RANGE], 100);
-    std::printf("fuzz: %d accepted, %d syntax, %d limit, %d not finite, %d out of range\n", accepted,
-                by_status[OMEN_ERR_SYNTAX], by_status[OMEN_ERR_LIMIT],
+    std::printf("fuzz: %d accepted, %d syntax, %d limit, %d not finite, %d out of range\n",
+                accepted, by_status[OMEN_ERR_SYNTAX], by_status[OMEN_ERR_LIMIT],
                 by_status[OMEN_ERR_NOT_FINITE], by_status[OMEN_ERR_OUT_OF_RANGE]);
 }
 

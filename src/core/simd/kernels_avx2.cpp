@@ -38,7 +38,9 @@ constexpr KernelSet k_avx2_set = kernel_impl<avx2_traits>::make_set("avx2");
 }  // namespace
 
 /* The AVX2+FMA kernel set. */
-const KernelSet* avx2_kernels() noexcept { return &k_avx2_set; }
+const KernelSet* avx2_kernels() noexcept {
+    return &k_avx2_set;
+}
 
 }  // namespace omendb::simd
 
@@ -46,7 +48,9 @@ const KernelSet* avx2_kernels() noexcept { return &k_avx2_set; }
 
 namespace omendb::simd {
 /* Not compiled with -mavx2 -mfma: no AVX2 set in this build. */
-const KernelSet* avx2_kernels() noexcept { return nullptr; }
+const KernelSet* avx2_kernels() noexcept {
+    return nullptr;
+}
 }  // namespace omendb::simd
 
 #endif

@@ -52,7 +52,9 @@ constexpr KernelSet k_avx512_set = kernel_impl<avx512_traits>::make_set("avx512"
 }  // namespace
 
 /* The AVX-512 kernel set. */
-const KernelSet* avx512_kernels() noexcept { return &k_avx512_set; }
+const KernelSet* avx512_kernels() noexcept {
+    return &k_avx512_set;
+}
 
 }  // namespace omendb::simd
 
@@ -60,7 +62,9 @@ const KernelSet* avx512_kernels() noexcept { return &k_avx512_set; }
 
 namespace omendb::simd {
 /* Not compiled with the AVX-512 flags: no AVX-512 set in this build. */
-const KernelSet* avx512_kernels() noexcept { return nullptr; }
+const KernelSet* avx512_kernels() noexcept {
+    return nullptr;
+}
 }  // namespace omendb::simd
 
 #endif

@@ -31,7 +31,9 @@ constexpr KernelSet k_neon_set = kernel_impl<neon_traits>::make_set("neon");
 }  // namespace
 
 /* The NEON kernel set. */
-const KernelSet* neon_kernels() noexcept { return &k_neon_set; }
+const KernelSet* neon_kernels() noexcept {
+    return &k_neon_set;
+}
 
 }  // namespace omendb::simd
 

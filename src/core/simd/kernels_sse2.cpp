@@ -36,7 +36,9 @@ constexpr KernelSet k_sse2_set = kernel_impl<sse2_traits>::make_set("sse2");
 }  // namespace
 
 /* The SSE2 kernel set. */
-const KernelSet* sse2_kernels() noexcept { return &k_sse2_set; }
+const KernelSet* sse2_kernels() noexcept {
+    return &k_sse2_set;
+}
 
 }  // namespace omendb::simd
 
@@ -44,7 +46,9 @@ const KernelSet* sse2_kernels() noexcept { return &k_sse2_set; }
 
 namespace omendb::simd {
 /* Not compiled with SSE2: no SSE2 set in this build. */
-const KernelSet* sse2_kernels() noexcept { return nullptr; }
+const KernelSet* sse2_kernels() noexcept {
+    return nullptr;
+}
 }  // namespace omendb::simd
 
 #endif /* __SSE2__ */

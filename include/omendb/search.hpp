@@ -1,0 +1,173 @@
+/*
+ * search.hpp — the resumable best-first search behind OmenSearch, C++ side.
+ *
+ * What.  search_state runs SEARCH-LAYER (Malkov & Yashunin 2018,
+ * Algorithm 2) with width ef as a pump driven by its caller: the caller owns
+ * the graph and the vectors, the search owns the visited set and the heaps.
+ * A round is exactly Algorithm 2.  With a pool (keep_pool) the search can go
+ * on after a round: nodes that fell out of the result set W, or were offered
+ * while W was full and not good enough, go to a pool D instead of being
+ * dropped; results() hands W over and refills it with the ef best of D,
+ * queuing those not yet expanded, so successive rounds return successive
+ * batches of next-best nodes until everything reachable has been returned
+ * once.  The graph builder runs single rounds without a pool.
+ *
+ * Data.
+ *   stamps_  one uint32 per node id.  begin() advances epoch_ by 2 instead of
+ *            clearing: stamps_[id] == epoch_ means visited, epoch_ + 1 means
+ *            visited and expanded, anything smaller belongs to an older
+ *            search.  Epochs only grow, so "visited" is stamps_[id] >=
+ *            epoch_.  When the counter would wrap the array is cleared once
+ *            (every 2^31 searches).  The array grows on demand to cover the
+ *            largest id seen and is never shrunk.
+ *   c_       candidates to expand, a min-heap on (distance, id).  It may hold
+ *            stale duplicates (a node re-queued by a later round); next()
+ *            skips those that are already expanded.
+ *   w_       the round's results, a max-heap on (distance, id), size <= ef.
+ *   d_       the pool, a min-heap on (distance, id).
+ *
+ * Invariants.  Every offered node is in exactly one of w_, d_ or the
+ * returned set; offer() relies on the caller's visit() to offer a node only
+ * once.  At the end of a round every node of w_ is expanded (a round only
+ * ends when the best of c_ is worse than the worst of a full w_), so a
+ * returned node never needs to be expanded again, and everything reachable
+ * is eventually either expanded or still waiting in d_.
+ *
+ * Memory.  All arrays are std::vectors that keep their capacity across
+ * begin(); after the first few searches nothing allocates.  Growth throws
+ * std::bad_alloc, which the C wrappers turn into status codes.
+ *
+ * Threads.  A search_state is single-threaded; use one per thread.
+ */
+#ifndef OMENDB_SEARCH_HPP
+#define OMENDB_SEARCH_HPP
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "omendb/omendb.h"
+
+namespace omendb {
+
+/* Strict weak order on (distance, id): ascending distance, ties by id. */
+struct candidate_less {
+    bool operator()(const OmenCandidate& a, const OmenCandidate& b) const noexcept {
+        return a.distance < b.distance || (a.distance == b.distance && a.id < b.id);
+    }
+};
+
+/* The reverse order, for min-heaps built with the std heap algorithms. */
+struct candidate_greater {
+    bool operator()(const OmenCandidate& a, const OmenCandidate& b) const noexcept {
+        return candidate_less()(b, a);
+    }
+};
+
+class search_state {
+  public:
+    /* Starts a search of width ef (>= 1) over ids expected below id_bound; keep_pool enables later
+     * rounds. */
+    void begin(uint32_t ef, uint32_t id_bound, bool keep_pool = true);
+
+    /* Marks id visited; true if it was not visited in this search. */
+    bool visit(uint32_t id) {
+        if (id >= stamps_.size()) grow(id);
+        uint32_t& stamp = stamps_[id];
+
+        if (stamp >= epoch_) return false;
+        stamp = epoch_;
+        visited_++;
+        return true;
+    }
+
+    /* Hints the CPU to fetch id's visited stamp (for the next loop iteration). */
+    void prefetch_visit(uint32_t id) const noexcept {
+        if (id < stamps_.size()) __builtin_prefetch(stamps_.data() + id);
+    }
+
+    /* Offers a visited node to the round (Algorithm 2, lines 13-17), or to the pool. */
+    void offer(uint32_t id, float distance) {
+        if (distance != distance) /* NaN would break the heap order */
+            distance = __builtin_inff();
+        if (id >= stamps_.size()) grow(id);
+
+        const OmenCandidate cand{distance, id};
+
+        if (w_.size() < ef_ || distance < w_.front().distance) {
+            c_.push_back(cand);
+            std::push_heap(c_.begin(), c_.end(), candidate_greater());
+            w_.push_back(cand);
+            std::push_heap(w_.begin(), w_.end(), candidate_less());
+            if (w_.size() > ef_) {
+                std::pop_heap(w_.begin(), w_.end(), candidate_less());
+                if (keep_pool_) pool_push(w_.back());
+                w_.pop_back();
+            }
+        } else if (keep_pool_)
+            pool_push(cand);
+    }
+
+    /* The distance a new node must beat to enter a full W (+inf while W is not full). */
+    float bound() const noexcept {
+        return w_.size() < ef_ ? __builtin_inff() : w_.front().distance;
+    }
+
+    /* Next node to expand (Algorithm 2, lines 5-9), or OMEN_INVALID_NODE when the round is over. */
+    uint32_t next() noexcept {
+        while (!c_.empty()) {
+            const OmenCandidate top = c_.front();
+            uint32_t& stamp = stamps_[top.id];
+
+            if (stamp == epoch_ + 1) {
+                /* stale duplicate of an expanded node */
+                std::pop_heap(c_.begin(), c_.end(), candidate_greater());
+                c_.pop_back();
+                continue;
+            }
+            if (w_.size() >= ef_ && top.distance > w_.front().distance)
+                return OMEN_INVALID_NODE; /* stays queued for a later round */
+            std::pop_heap(c_.begin(), c_.end(), candidate_greater());
+            c_.pop_back();
+            stamp = epoch_ + 1;
+            return top.id;
+        }
+        return OMEN_INVALID_NODE;
+    }
+
+    /* Ends the round: writes up to max results ascending, primes the next round; 0 when exhausted.
+     */
+    uint32_t results(OmenCandidate* out, uint32_t max);
+
+    /* Distinct nodes visited since begin(). */
+    uint64_t visited_count() const noexcept { return visited_; }
+
+    /* Test hook: continue with a given epoch (to exercise the wrap-around path). */
+    void set_epoch_for_testing(uint32_t epoch) noexcept;
+
+    /* Capacity of the visited array (tests check it is reused). */
+    size_t visited_capacity() const noexcept { return stamps_.size(); }
+
+  private:
+    /* Grows the visited array to cover id (at least doubling). */
+    void grow(uint32_t id);
+
+    /* Pushes a candidate into the pool. */
+    void pool_push(const OmenCandidate& cand) {
+        d_.push_back(cand);
+        std::push_heap(d_.begin(), d_.end(), candidate_greater());
+    }
+
+    std::vector<uint32_t> stamps_;
+    uint32_t epoch_ = 0; /* even; 0 only before the first begin() */
+    uint32_t ef_ = 1;
+    bool keep_pool_ = true;
+    uint64_t visited_ = 0;
+    std::vector<OmenCandidate> c_;
+    std::vector<OmenCandidate> w_;
+    std::vector<OmenCandidate> d_;
+};
+
+} /* namespace omendb */
+
+#endif /* OMENDB_SEARCH_HPP */

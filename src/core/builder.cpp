@@ -1,0 +1,967 @@
+/*
+ * builder.cpp — OmenBuilder: parallel construction of an in-memory HNSW
+ * graph (Malkov & Yashunin 2018) for CREATE INDEX.
+ *
+ * What.  The backend thread add()s vectors; each gets the next dense node id,
+ * a slot in the layout of omendb.h (see graph.hpp) and a level drawn from a
+ * seeded splitmix64 stream (Algorithm 1, line 4).  Worker threads take ids in
+ * order from an atomic counter and link each node into the graph with
+ * Algorithm 1 (INSERT): a greedy descent with ef = 1 through the levels above
+ * the node's own, then at each of its levels SEARCH-LAYER (Algorithm 2, via
+ * search_state) with ef_construction, SELECT-NEIGHBORS-HEURISTIC
+ * (Algorithm 4, select.hpp) keeping at most m, the node's own list written,
+ * and a reverse link added to each chosen neighbour.  A list that would
+ * overflow (2m at level 0, m above) re-runs the heuristic over its entries
+ * plus the new ones and keeps that selection, as hnswlib does.  The ef best of a
+ * level serve as the entry points of the level below (Algorithm 1, line 10).
+ * With one worker the nodes are linked in id order, so the graph is a pure
+ * function of the inputs and the seed.
+ *
+ * Locking (hnswlib's scheme, minus its lock held across a whole insert).
+ *   - Link lists: 2^16 striped spinlocks indexed by node id.  A thread
+ *     holds at most one at a time (so stripes shared by two ids cannot
+ *     deadlock): it copies a node's list under the lock before iterating it,
+ *     and changes a list only under the lock.  Every change is a merge
+ *     (merge_links), never an overwrite: a node of level L > 0 is reachable
+ *     at its lower levels (as an entry point from above) before its own lists
+ *     there are written, so other threads may already have linked to it;
+ *     those links are kept, duplicates skipped, and an overflowing list is
+ *     pruned with Algorithm 4 like any full neighbour list.  The greedy
+ *     descent moves only to nodes flagged OMEN_NODE_COMPLETE, because its
+ *     single result is the sole entry point of the next level, and a node
+ *     still being inserted may have no links there yet (hnswlib instead
+ *     holds the new node's lock for its whole insertion, which blocks such
+ *     readers).
+ *   - Entry point and maximum level: entry_mutex_.  A node whose level
+ *     exceeds the current maximum keeps the mutex for its whole insertion
+ *     and then becomes the entry point; others only read the pair under it.
+ *   - Publication: add() writes the slot, then stores added_ (seq_cst, so
+ *     release).  Workers load added_ with acquire before claiming an id, so
+ *     a node is linked only after its slot is completely written.
+ *   - Idle workers sleep on work_cv_; add() notifies only when a sleeper is
+ *     registered (a seq_cst store/load pair rules out the lost wake-up, and
+ *     the sleep also has a timeout).  wait() sleeps on done_cv_, which every
+ *     completion, error and cancel notifies while holding done_mutex_.
+ *   - cancel() sets stop_; workers check it between two inserts.  Any
+ *     exception inside a worker is caught, recorded (first one wins), stops
+ *     the build, and is reported by wait() as a status and message.
+ *
+ * Memory.  Slots, upper lists and per-node upper offsets are three
+ * vm_regions (reserved address space, committed in steps, never moving).
+ * memory_used counts slots plus upper lists, exactly what
+ * omen_builder_bytes_per_node estimates and memory_limit bounds; the level is
+ * drawn before the limit check and kept for the next add() when the node is
+ * refused, so OMEN_FULL adds nothing and does not perturb the level stream.
+ * Per-worker scratch (search_state, candidate and list buffers) is sized
+ * once per worker and reused, so inserts do not allocate after warm-up.
+ * The locks, offsets and scratch are not counted in memory_used.
+ */
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "omendb/graph.hpp"
+#include "omendb/search.hpp"
+#include "omendb/select.hpp"
+
+namespace omendb {
+
+namespace {
+
+constexpr size_t kTiB = size_t(1) << 40;
+constexpr size_t kCommitStep = size_t(4) << 20; /* grow committed ranges by 4 MiB at least */
+constexpr uint32_t kLockStripes = 1u << 16;
+constexpr uint32_t kMaxThreads = 1024;
+constexpr uint64_t kMaxNodes = OMEN_INVALID_NODE; /* ids 0 .. 2^32 - 2 */
+
+/* Rounds n up to a multiple of the power of two a. */
+size_t round_up(size_t n, size_t a) noexcept {
+    return (n + a - 1) & ~(a - 1);
+}
+
+/* Lets a spinning hyperthread give way to its sibling. */
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* splitmix64 (Steele, Lea, Flood 2014): one 64-bit state, good enough for levels. */
+uint64_t splitmix64(uint64_t& state) noexcept {
+    uint64_t z = (state += UINT64_C(0x9E3779B97F4A7C15));
+
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+/* Fills err (if any) with a status and a message; returns the status. */
+OmenStatus set_error(OmenError* err, OmenStatus status, const char* message) noexcept {
+    if (err != nullptr) {
+        err->status = status;
+        std::snprintf(err->message, sizeof(err->message), "%s", message);
+    }
+    return status;
+}
+
+/* Validates build parameters; returns a message or nullptr if they are fine. */
+const char* check_params(const OmenBuildParams* p) noexcept {
+    if (p == nullptr) return "build parameters are NULL";
+    if (p->dims == 0 || p->dims > OMEN_MAX_DIMS) return "dimensions must be between 1 and 16000";
+    if (p->m < OMEN_MIN_M || p->m > OMEN_MAX_M) return "m must be between 2 and 100";
+    if (p->ef_construction == 0) return "ef_construction must be at least 1";
+    if (omen_index_distance(p->metric) == nullptr) return "unknown distance metric";
+    return nullptr;
+}
+
+} /* namespace */
+
+/* ---------------------------------------------------------------- vm_region */
+
+/* Reserves address space (PROT_NONE, uncharged), halving the request until the kernel accepts it.
+ */
+bool vm_region::reserve(size_t bytes, size_t min_bytes) noexcept {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+
+    release();
+    bytes = round_up(std::max<size_t>(bytes, page), page);
+    min_bytes = round_up(std::max<size_t>(std::min(min_bytes, bytes), page), page);
+    for (;;) {
+        void* p =
+            mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+        if (p != MAP_FAILED) {
+            base_ = static_cast<uint8_t*>(p);
+            reserved_ = bytes;
+            committed_ = 0;
+            return true;
+        }
+        if (bytes <= min_bytes) return false;
+        bytes = std::max(min_bytes, round_up(bytes / 2, page));
+    }
+}
+
+/* Makes the first bytes usable; grows by at least kCommitStep or an eighth so mprotect stays rare.
+ */
+bool vm_region::commit(size_t bytes) noexcept {
+    if (bytes <= committed_) return true;
+    if (bytes > reserved_) return false;
+
+    size_t target = std::max({bytes, committed_ + kCommitStep, committed_ + committed_ / 8});
+
+    target = std::min(round_up(target, kCommitStep), reserved_);
+    if (mprotect(base_ + committed_, target - committed_, PROT_READ | PROT_WRITE) != 0) {
+        /* maybe the step was too greedy: try exactly what is needed */
+        const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+
+        target = std::min(round_up(bytes, page), reserved_);
+        if (mprotect(base_ + committed_, target - committed_, PROT_READ | PROT_WRITE) != 0)
+            return false;
+    }
+    committed_ = target;
+    return true;
+}
+
+/* Unmaps the range. */
+void vm_region::release() noexcept {
+    if (base_ != nullptr) munmap(base_, reserved_);
+    base_ = nullptr;
+    reserved_ = 0;
+    committed_ = 0;
+}
+
+/* ------------------------------------------------------------------ builder */
+
+/* Scratch owned by one worker, sized once, reused for every insert. */
+struct worker_scratch {
+    search_state search;
+    std::vector<OmenCandidate> found; /* SEARCH-LAYER result, ascending */
+    uint32_t found_n = 0;
+    std::vector<OmenCandidate> entry; /* entry points for the next level */
+    uint32_t entry_n = 0;
+    std::vector<uint32_t> list;        /* copy of one link list */
+    std::vector<uint32_t> kept;        /* indices chosen by Algorithm 4 */
+    std::vector<OmenCandidate> prune;  /* a full list plus the new node */
+    std::vector<OmenCandidate> chosen; /* the new node's neighbours at one level */
+};
+
+class builder {
+  public:
+    /* Records parameters; init() does the fallible work. */
+    explicit builder(const OmenBuildParams& p) noexcept;
+
+    /* Stops and joins the workers; the regions unmap themselves. */
+    ~builder() { stop_and_join(); }
+
+    /* Reserves the regions and the lock stripes. */
+    OmenStatus init(OmenError* err);
+
+    /* Appends one node (backend thread only). */
+    OmenStatus add(const float* vector, const uint8_t payload[6], OmenError* err);
+
+    /* Starts the worker threads (once). */
+    OmenStatus start(uint32_t threads, OmenError* err);
+
+    /* No more add()s. */
+    void finish_adding() noexcept;
+
+    /* Waits for completion, an error or the timeout. */
+    OmenStatus wait(uint32_t timeout_ms, OmenBuildProgress* progress, OmenError* err) noexcept;
+
+    /* Asks the workers to stop after their current insert. */
+    void cancel() noexcept;
+
+    /* Cancels and joins all workers. */
+    void stop_and_join() noexcept;
+
+    /* Nodes added. */
+    uint32_t count() const noexcept {
+        return static_cast<uint32_t>(added_.load(std::memory_order_acquire));
+    }
+
+    /* Bytes per slot. */
+    uint32_t slot_size() const noexcept { return g_.slot_size; }
+
+    /* Entry point, or OMEN_INVALID_NODE. */
+    uint32_t entry_point() const noexcept {
+        std::lock_guard<std::mutex> lk(entry_mutex_);
+        return entry_;
+    }
+
+    /* Top level of the graph, -1 when empty. */
+    int max_level() const noexcept {
+        std::lock_guard<std::mutex> lk(entry_mutex_);
+        return max_level_;
+    }
+
+    /* Slot of node id, nullptr if out of range. */
+    const uint8_t* node(uint32_t id) const noexcept { return id < count() ? g_.slot(id) : nullptr; }
+
+    /* Upper list of node id at level, nullptr if it has none there. */
+    const uint32_t* upper_links(uint32_t id, uint32_t level) const noexcept {
+        if (id >= count() || level == 0 || level > g_.header(id)->level) return nullptr;
+        return g_.links(id, level);
+    }
+
+  private:
+    /* Thread body: claims ids and inserts them until done, cancelled or failed. */
+    void worker_main() noexcept;
+
+    /* Claims the next node id, sleeping while none is available; false when the worker should exit.
+     */
+    bool claim(uint32_t& id);
+
+    /* Algorithm 1 (INSERT) for node q. */
+    void insert(uint32_t q, worker_scratch& s);
+
+    /* Algorithm 2 with ef = 1 in its greedy form: walk to closer neighbours at level until none is
+     * closer. */
+    void greedy_descend(const float* qv, OmenCandidate& cur, uint32_t level, worker_scratch& s);
+
+    /* Algorithm 2 (SEARCH-LAYER) at level from s.entry, result ascending in s.found. */
+    void search_layer(uint32_t q, const float* qv, uint32_t level, worker_scratch& s);
+
+    /* Algorithm 1 lines 8-17: choose q's neighbours at level from s.found, write both directions.
+     */
+    void connect(uint32_t q, uint32_t level, worker_scratch& s);
+
+    /* Merges candidates into node's list at level, pruning with Algorithm 4 on overflow. */
+    void merge_links(uint32_t node, uint32_t level, const OmenCandidate* add, uint32_t k,
+                     worker_scratch& s);
+
+    /* Copies node id's list at level into out; returns its length. */
+    uint32_t copy_links(uint32_t id, uint32_t level, uint32_t* out) noexcept;
+
+    /* Takes node id's stripe lock. */
+    void lock_node(uint32_t id) noexcept {
+        std::atomic<uint8_t>& l = locks_[id & (kLockStripes - 1)];
+        unsigned spins = 0;
+
+        while (l.exchange(1, std::memory_order_acquire) != 0) {
+            while (l.load(std::memory_order_relaxed) != 0) {
+                if (++spins < 128)
+                    cpu_relax();
+                else
+                    std::this_thread::yield();
+            }
+        }
+    }
+
+    /* Releases node id's stripe lock. */
+    void unlock_node(uint32_t id) noexcept {
+        locks_[id & (kLockStripes - 1)].store(0, std::memory_order_release);
+    }
+
+    /* Records the first worker failure and stops the build. */
+    void record_error(OmenStatus status, const char* message) noexcept;
+
+    /* Wakes wait() (state must already be updated). */
+    void notify_done() noexcept;
+
+    /* Wakes sleeping workers (state must already be updated). */
+    void notify_workers(bool all) noexcept;
+
+    /* True when every added node is linked and no more will come. */
+    bool complete() const noexcept {
+        return finished_.load(std::memory_order_acquire) &&
+               inserted_.load(std::memory_order_acquire) == added_.load(std::memory_order_acquire);
+    }
+
+    OmenBuildParams params_;
+    OmenDistanceFn dist_ = nullptr;
+    uint32_t ef_construction_ = 0;
+    graph_view g_;
+
+    vm_region slot_region_;
+    vm_region upper_region_;
+    vm_region offset_region_;
+    std::unique_ptr<std::atomic<uint8_t>[]> locks_;
+
+    /* backend-thread state */
+    uint64_t rng_state_ = 0;
+    int pending_level_ = -1;  /* drawn but not yet used */
+    uint64_t upper_used_ = 0; /* uint32 entries of the upper pool in use */
+    uint64_t max_nodes_ = 0;
+    bool started_ = false;
+    std::vector<std::thread> threads_;
+
+    /* shared state */
+    std::atomic<uint64_t> added_{0};
+    std::atomic<uint64_t> next_{0};
+    std::atomic<uint64_t> inserted_{0};
+    std::atomic<size_t> memory_used_{0};
+    std::atomic<bool> finished_{false};
+    std::atomic<bool> stop_{false};
+    std::atomic<bool> cancelled_{false};
+    std::atomic<uint32_t> sleepers_{0};
+
+    mutable std::mutex entry_mutex_;
+    uint32_t entry_ = OMEN_INVALID_NODE;
+    int max_level_ = -1;
+
+    std::mutex work_mutex_;
+    std::condition_variable work_cv_;
+
+    std::mutex done_mutex_;
+    std::condition_variable done_cv_;
+    OmenStatus error_status_ = OMEN_OK; /* under done_mutex_ */
+    char error_message_[OMEN_ERROR_MESSAGE_LEN] = {0};
+};
+
+/* Records parameters and resolves the distance function once. */
+builder::builder(const OmenBuildParams& p) noexcept : params_(p) {
+    dist_ = omen_index_distance(p.metric);
+    ef_construction_ = std::max(p.ef_construction, p.m);
+    g_.m = p.m;
+    g_.dims = p.dims;
+    g_.slot_size = OMEN_SLOT_SIZE(p.m, p.dims);
+    rng_state_ = p.seed;
+}
+
+/* Reserves the three regions (sized from memory_limit, else capped address ranges) and the lock
+ * stripes. */
+OmenStatus builder::init(OmenError* err) {
+    const size_t slot = g_.slot_size;
+    const size_t list_bytes = static_cast<size_t>(g_.m) * sizeof(uint32_t);
+    size_t slot_bytes;
+    size_t upper_bytes;
+
+    if (params_.memory_limit > 0) {
+        max_nodes_ = std::min<uint64_t>(params_.memory_limit / slot, kMaxNodes);
+        slot_bytes = max_nodes_ * slot;
+        upper_bytes =
+            std::min<size_t>(params_.memory_limit, max_nodes_ * list_bytes * OMEN_MAX_LEVEL);
+    } else {
+        max_nodes_ = std::min<uint64_t>(kTiB / slot, kMaxNodes);
+        slot_bytes = max_nodes_ * slot;
+        upper_bytes = std::min<size_t>(kTiB, max_nodes_ * list_bytes * OMEN_MAX_LEVEL);
+    }
+    const size_t floor_bytes = size_t(64) << 20;
+
+    if (!slot_region_.reserve(slot_bytes, floor_bytes) ||
+        !upper_region_.reserve(upper_bytes, floor_bytes) ||
+        !offset_region_.reserve(max_nodes_ * sizeof(uint64_t), floor_bytes))
+        return set_error(err, OMEN_ERR_OUT_OF_MEMORY,
+                         "could not reserve address space for the index build graph");
+    max_nodes_ = std::min<uint64_t>(max_nodes_, slot_region_.reserved() / slot);
+    max_nodes_ = std::min<uint64_t>(max_nodes_, offset_region_.reserved() / sizeof(uint64_t));
+
+    locks_.reset(new std::atomic<uint8_t>[kLockStripes]);
+    for (uint32_t i = 0; i < kLockStripes; i++) locks_[i].store(0, std::memory_order_relaxed);
+
+    g_.slots = slot_region_.data();
+    g_.upper_pool = reinterpret_cast<uint32_t*>(upper_region_.data());
+    g_.upper_offset = reinterpret_cast<uint64_t*>(offset_region_.data());
+    return OMEN_OK;
+}
+
+/* Writes the next slot (header, empty links, vector), its upper lists and publishes it; OMEN_FULL
+ * adds nothing. */
+OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError* err) {
+    if (finished_.load(std::memory_order_relaxed))
+        return set_error(err, OMEN_ERR_INVALID_ARGUMENT,
+                         "omen_builder_add called after omen_builder_finish_adding");
+    if (stop_.load(std::memory_order_relaxed))
+        return set_error(err, OMEN_ERR_CANCELLED, "index build was stopped");
+
+    const uint64_t id = added_.load(std::memory_order_relaxed);
+
+    if (pending_level_ < 0) {
+        const double u = static_cast<double>((splitmix64(rng_state_) >> 11) + 1) * 0x1.0p-53;
+
+        pending_level_ = random_level(g_.m, u);
+    }
+
+    const uint32_t level = static_cast<uint32_t>(pending_level_);
+    const uint64_t upper_entries = static_cast<uint64_t>(level) * g_.m;
+    const size_t need = g_.slot_size + upper_entries * sizeof(uint32_t);
+    const size_t used = memory_used_.load(std::memory_order_relaxed);
+
+    if (params_.memory_limit > 0 && used + need > params_.memory_limit) return OMEN_FULL;
+    if (id >= max_nodes_ ||
+        (upper_used_ + upper_entries) * sizeof(uint32_t) > upper_region_.reserved())
+        return set_error(err, OMEN_ERR_LIMIT,
+                         "index build graph exceeds its address-space reservation");
+    if (!slot_region_.commit((id + 1) * g_.slot_size) ||
+        !offset_region_.commit((id + 1) * sizeof(uint64_t)) ||
+        !upper_region_.commit((upper_used_ + upper_entries) * sizeof(uint32_t)))
+        return set_error(err, OMEN_ERR_OUT_OF_MEMORY,
+                         "out of memory growing the index build graph");
+
+    const uint32_t nid = static_cast<uint32_t>(id);
+    uint8_t* slot = g_.slot(nid);
+    OmenNodeHeader hdr;
+
+    std::memset(&hdr, 0, sizeof(hdr));
+    std::memcpy(hdr.payload, payload, sizeof(hdr.payload));
+    hdr.level = static_cast<uint8_t>(level);
+    std::memcpy(slot, &hdr, sizeof(hdr));
+    std::fill_n(g_.links(nid, 0), 2 * g_.m, OMEN_INVALID_NODE);
+    std::memcpy(slot + OMEN_VECTOR_OFFSET(g_.m), vector, sizeof(float) * g_.dims);
+    g_.upper_offset[nid] = upper_used_;
+    std::fill_n(g_.upper_pool + upper_used_, upper_entries, OMEN_INVALID_NODE);
+    upper_used_ += upper_entries;
+    pending_level_ = -1;
+    memory_used_.store(used + need, std::memory_order_relaxed);
+
+    /* publish: seq_cst pairs with the sleeper registration in claim() */
+    added_.store(id + 1, std::memory_order_seq_cst);
+    if (sleepers_.load(std::memory_order_seq_cst) != 0) notify_workers(false);
+    return OMEN_OK;
+}
+
+/* Starts the workers; on a thread-creation failure stops those already running. */
+OmenStatus builder::start(uint32_t threads, OmenError* err) {
+    if (started_)
+        return set_error(err, OMEN_ERR_INVALID_ARGUMENT, "omen_builder_start called twice");
+    if (threads == 0 || threads > kMaxThreads)
+        return set_error(err, OMEN_ERR_INVALID_ARGUMENT,
+                         "number of build threads must be between 1 and 1024");
+    started_ = true;
+    try {
+        threads_.reserve(threads);
+        for (uint32_t i = 0; i < threads; i++) threads_.emplace_back(&builder::worker_main, this);
+    } catch (...) {
+        stop_and_join();
+        return set_error(err, OMEN_ERR_OUT_OF_MEMORY, "could not start index build threads");
+    }
+    return OMEN_OK;
+}
+
+/* Declares the input complete and wakes everybody who may be waiting for that. */
+void builder::finish_adding() noexcept {
+    finished_.store(true, std::memory_order_seq_cst);
+    notify_workers(true);
+    notify_done();
+}
+
+/* Sleeps on done_cv_ until complete, failed, cancelled or timed out; maps the outcome to a status.
+ */
+OmenStatus builder::wait(uint32_t timeout_ms, OmenBuildProgress* progress,
+                         OmenError* err) noexcept {
+    OmenStatus status = OMEN_PENDING;
+
+    {
+        std::unique_lock<std::mutex> lk(done_mutex_);
+        auto settled = [this] {
+            return error_status_ != OMEN_OK || cancelled_.load() || complete() ||
+                   (!started_ && added_.load() > 0);
+        };
+
+        try {
+            done_cv_.wait_for(lk, std::chrono::milliseconds(timeout_ms), settled);
+        } catch (...) {
+            /* std::system_error from the wait: fall through and report what we know */
+        }
+        if (error_status_ != OMEN_OK)
+            status = set_error(err, error_status_, error_message_);
+        else if (cancelled_.load())
+            status = set_error(err, OMEN_ERR_CANCELLED, "index build was cancelled");
+        else if (complete())
+            status = OMEN_OK;
+        else if (!started_ && added_.load() > 0)
+            status = set_error(err, OMEN_ERR_INVALID_ARGUMENT,
+                               "omen_builder_wait called before omen_builder_start");
+    }
+    if (progress != nullptr) {
+        progress->added = added_.load(std::memory_order_acquire);
+        progress->inserted = inserted_.load(std::memory_order_acquire);
+        progress->memory_used = memory_used_.load(std::memory_order_relaxed);
+    }
+    return status;
+}
+
+/* Sets the stop flags and wakes workers and waiters. */
+void builder::cancel() noexcept {
+    cancelled_.store(true, std::memory_order_seq_cst);
+    stop_.store(true, std::memory_order_seq_cst);
+    notify_workers(true);
+    notify_done();
+}
+
+/* Stops the workers (if any) and joins them. */
+void builder::stop_and_join() noexcept {
+    if (threads_.empty()) return;
+    stop_.store(true, std::memory_order_seq_cst);
+    notify_workers(true);
+    for (std::thread& t : threads_) {
+        if (t.joinable()) t.join();
+    }
+    threads_.clear();
+    notify_done();
+}
+
+/* Keeps the first failure and stops everybody. */
+void builder::record_error(OmenStatus status, const char* message) noexcept {
+    {
+        std::lock_guard<std::mutex> lk(done_mutex_);
+
+        if (error_status_ == OMEN_OK) {
+            error_status_ = status;
+            std::snprintf(error_message_, sizeof(error_message_), "%s", message);
+        }
+        stop_.store(true, std::memory_order_seq_cst);
+    }
+    notify_workers(true);
+    done_cv_.notify_all();
+}
+
+/* Locks and unlocks done_mutex_ so a waiter cannot miss the change, then notifies. */
+void builder::notify_done() noexcept {
+    { std::lock_guard<std::mutex> lk(done_mutex_); }
+    done_cv_.notify_all();
+}
+
+/* Same for sleeping workers. */
+void builder::notify_workers(bool all) noexcept {
+    { std::lock_guard<std::mutex> lk(work_mutex_); }
+    if (all)
+        work_cv_.notify_all();
+    else
+        work_cv_.notify_one();
+}
+
+/* Claims the next id once it is published; sleeps (registered in sleepers_) while the backend is
+ * behind. */
+bool builder::claim(uint32_t& id) {
+    for (;;) {
+        if (stop_.load(std::memory_order_acquire)) return false;
+
+        uint64_t n = next_.load(std::memory_order_relaxed);
+
+        if (n < added_.load(std::memory_order_acquire)) {
+            if (next_.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel)) {
+                id = static_cast<uint32_t>(n);
+                return true;
+            }
+            continue;
+        }
+        if (finished_.load(std::memory_order_acquire)) {
+            if (n < added_.load(std::memory_order_acquire)) continue;
+            return false;
+        }
+
+        std::unique_lock<std::mutex> lk(work_mutex_);
+
+        sleepers_.fetch_add(1, std::memory_order_seq_cst);
+        if (added_.load(std::memory_order_seq_cst) <= n &&
+            !finished_.load(std::memory_order_seq_cst) && !stop_.load(std::memory_order_seq_cst))
+            work_cv_.wait_for(lk, std::chrono::milliseconds(20));
+        sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+    }
+}
+
+/* Sizes the scratch, then inserts claimed nodes; turns any exception into a recorded build error.
+ */
+void builder::worker_main() noexcept {
+    try {
+        worker_scratch s;
+        const uint32_t cap0 = 2 * g_.m;
+
+        s.found.resize(ef_construction_);
+        s.entry.resize(ef_construction_);
+        s.list.resize(cap0);
+        s.kept.resize(cap0 + g_.m);
+        s.prune.resize(cap0 + g_.m);
+        s.chosen.resize(cap0);
+
+        uint32_t id;
+
+        while (claim(id)) {
+            insert(id, s);
+
+            const uint64_t done = inserted_.fetch_add(1, std::memory_order_acq_rel) + 1;
+
+            if (finished_.load(std::memory_order_acquire) &&
+                done == added_.load(std::memory_order_acquire))
+                notify_done();
+        }
+    } catch (const std::bad_alloc&) {
+        record_error(OMEN_ERR_OUT_OF_MEMORY, "out of memory in an index build thread");
+    } catch (const std::exception& e) {
+        std::string msg = std::string("index build thread failed: ") + e.what();
+
+        record_error(OMEN_ERR_INTERNAL, msg.c_str());
+    } catch (...) {
+        record_error(OMEN_ERR_INTERNAL, "index build thread failed");
+    }
+    notify_done();
+}
+
+/* Algorithm 1: descend greedily to the node's level, then search, select and link at each of its
+ * levels. */
+void builder::insert(uint32_t q, worker_scratch& s) {
+    const float* qv = g_.vector(q);
+    const int level = g_.header(q)->level;
+    std::unique_lock<std::mutex> top_lock(entry_mutex_);
+    const uint32_t ep = entry_;
+    const int top = max_level_;
+
+    if (ep == OMEN_INVALID_NODE) {
+        /* the first node: nothing to link to */
+        entry_ = q;
+        max_level_ = level;
+        __atomic_store_n(&g_.header(q)->flags, uint8_t(OMEN_NODE_COMPLETE), __ATOMIC_RELEASE);
+        return;
+    }
+    if (level <= top) top_lock.unlock(); /* a new top node keeps it until it is the entry point */
+
+    OmenCandidate cur{dist_(qv, g_.vector(ep), g_.dims), ep};
+
+    for (int l = top; l > level; l--) greedy_descend(qv, cur, static_cast<uint32_t>(l), s);
+
+    s.entry[0] = cur;
+    s.entry_n = 1;
+    for (int l = std::min(level, top); l >= 0; l--) {
+        search_layer(q, qv, static_cast<uint32_t>(l), s);
+        connect(q, static_cast<uint32_t>(l), s);
+        std::swap(s.entry, s.found);
+        s.entry_n = s.found_n;
+    }
+
+    if (level > top) {
+        entry_ = q;
+        max_level_ = level;
+    }
+    __atomic_store_n(&g_.header(q)->flags, uint8_t(OMEN_NODE_COMPLETE), __ATOMIC_RELEASE);
+}
+
+/* Greedy walk at one upper level (hnswlib's form of SEARCH-LAYER with ef = 1), over complete nodes
+ * only. */
+void builder::greedy_descend(const float* qv, OmenCandidate& cur, uint32_t level,
+                             worker_scratch& s) {
+    uint32_t* buf = s.list.data();
+    bool changed = true;
+
+    while (changed) {
+        changed = false;
+
+        const uint32_t n = copy_links(cur.id, level, buf);
+
+        for (uint32_t i = 0; i < n; i++) {
+            if (i + 1 < n) __builtin_prefetch(g_.vector(buf[i + 1]));
+
+            const float d = dist_(qv, g_.vector(buf[i]), g_.dims);
+
+            /* never descend into a node still being inserted: its lower lists may be empty */
+            if (d < cur.distance && (__atomic_load_n(&g_.header(buf[i])->flags, __ATOMIC_ACQUIRE) &
+                                     OMEN_NODE_COMPLETE)) {
+                cur.distance = d;
+                cur.id = buf[i];
+                changed = true;
+            }
+        }
+    }
+}
+
+/* Algorithm 2 from the s.entry nodes with ef_construction; q itself is pre-marked so it is never
+ * its own neighbour. */
+void builder::search_layer(uint32_t q, const float* qv, uint32_t level, worker_scratch& s) {
+    search_state& st = s.search;
+    uint32_t* buf = s.list.data();
+    const uint32_t dims = g_.dims;
+    const OmenDistanceFn dist = dist_;
+
+    st.begin(ef_construction_, static_cast<uint32_t>(added_.load(std::memory_order_relaxed)),
+             false);
+    st.visit(q);
+    for (uint32_t i = 0; i < s.entry_n; i++) {
+        if (st.visit(s.entry[i].id)) st.offer(s.entry[i].id, s.entry[i].distance);
+    }
+
+    uint32_t c;
+
+    while ((c = st.next()) != OMEN_INVALID_NODE) {
+        const uint32_t n = copy_links(c, level, buf);
+
+        if (n > 0) {
+            st.prefetch_visit(buf[0]);
+            __builtin_prefetch(g_.vector(buf[0]));
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            const uint32_t nb = buf[i];
+
+            if (i + 1 < n) {
+                st.prefetch_visit(buf[i + 1]);
+                __builtin_prefetch(g_.vector(buf[i + 1]));
+            }
+            if (!st.visit(nb)) continue;
+
+            const float d = dist(qv, g_.vector(nb), dims);
+
+            if (d < st.bound()) st.offer(nb, d);
+        }
+    }
+    s.found_n = st.results(s.found.data(), ef_construction_);
+}
+
+/* Algorithm 1 lines 9-17: select up to m neighbours, merge them into q's list, then q into each of
+ * theirs. */
+void builder::connect(uint32_t q, uint32_t level, worker_scratch& s) {
+    const OmenCandidate* found = s.found.data();
+    const graph_view& g = g_;
+    uint32_t* kept = s.kept.data();
+    const uint32_t n = select_neighbors(
+        found, s.found_n, [found, &g](uint32_t i) noexcept { return g.vector(found[i].id); },
+        g_.dims, dist_, g_.m, kept);
+
+    /* kept[] is reused by merge_links(), so keep the choice apart */
+    OmenCandidate* chosen = s.chosen.data();
+
+    for (uint32_t i = 0; i < n; i++) chosen[i] = found[kept[i]];
+
+    merge_links(q, level, chosen, n, s);
+    for (uint32_t i = 0; i < n; i++) {
+        const OmenCandidate back{chosen[i].distance, q};
+
+        merge_links(chosen[i].id, level, &back, 1, s);
+    }
+}
+
+/*
+ * Adds add[0..k) (distances to node) to node's list at level under its lock:
+ * appended while there is room, duplicates skipped; on overflow Algorithm 4
+ * over the list plus the new ones chooses what stays (hnswlib's pruning).
+ */
+void builder::merge_links(uint32_t node, uint32_t level, const OmenCandidate* add, uint32_t k,
+                          worker_scratch& s) {
+    const uint32_t cap = g_.capacity(level);
+    OmenCandidate* p = s.prune.data();
+    uint32_t* kept = s.kept.data();
+
+    lock_node(node);
+    uint32_t* list = g_.links(node, level);
+    uint32_t n = 0;
+
+    while (n < cap && list[n] != OMEN_INVALID_NODE) n++;
+
+    /* the new ones not yet present (another thread may have linked them already) */
+    uint32_t fresh = 0;
+
+    for (uint32_t i = 0; i < k; i++) {
+        bool present = add[i].id == node;
+
+        for (uint32_t j = 0; j < n && !present; j++) present = list[j] == add[i].id;
+        if (!present) p[cap + fresh++] = add[i];
+    }
+    if (n + fresh <= cap) {
+        for (uint32_t i = 0; i < fresh; i++) list[n + i] = p[cap + i].id;
+        unlock_node(node);
+        return;
+    }
+
+    /* overflow: candidates = current list + fresh, sorted by distance to node */
+    const float* nv = g_.vector(node);
+
+    for (uint32_t j = 0; j < n; j++)
+        p[j] = OmenCandidate{dist_(nv, g_.vector(list[j]), g_.dims), list[j]};
+    for (uint32_t i = 0; i < fresh; i++)
+        p[n + i] = p[cap + i]; /* n <= cap: a forward move that never overlaps badly */
+    std::sort(p, p + n + fresh, candidate_less());
+
+    const graph_view& g = g_;
+    const uint32_t kk = select_neighbors(
+        p, n + fresh, [p, &g](uint32_t i) noexcept { return g.vector(p[i].id); }, g_.dims, dist_,
+        cap, kept);
+
+    for (uint32_t i = 0; i < kk; i++) list[i] = p[kept[i]].id;
+    for (uint32_t i = kk; i < cap; i++) list[i] = OMEN_INVALID_NODE;
+    unlock_node(node);
+}
+
+/* Copies a list under its node's lock so it can be iterated without holding the lock. */
+uint32_t builder::copy_links(uint32_t id, uint32_t level, uint32_t* out) noexcept {
+    const uint32_t cap = g_.capacity(level);
+
+    lock_node(id);
+    std::memcpy(out, g_.links(id, level), cap * sizeof(uint32_t));
+    unlock_node(id);
+
+    uint32_t n = 0;
+
+    while (n < cap && out[n] != OMEN_INVALID_NODE) n++;
+    return n;
+}
+
+} /* namespace omendb */
+
+/* The opaque handle is the builder itself. */
+struct OmenBuilder : omendb::builder {
+    using omendb::builder::builder;
+};
+
+extern "C" {
+
+/* See omendb.h. */
+OmenStatus omen_builder_create(const OmenBuildParams* params, OmenBuilder** out,
+                               OmenError* err) noexcept {
+    if (out == nullptr)
+        return omendb::set_error(err, OMEN_ERR_INVALID_ARGUMENT,
+                                 "omen_builder_create: out is NULL");
+    *out = nullptr;
+
+    const char* bad = omendb::check_params(params);
+
+    if (bad != nullptr) return omendb::set_error(err, OMEN_ERR_INVALID_ARGUMENT, bad);
+    try {
+        std::unique_ptr<OmenBuilder> b(new OmenBuilder(*params));
+        const OmenStatus st = b->init(err);
+
+        if (st != OMEN_OK) return st;
+        *out = b.release();
+    } catch (const std::bad_alloc&) {
+        return omendb::set_error(err, OMEN_ERR_OUT_OF_MEMORY,
+                                 "out of memory creating the index builder");
+    } catch (...) {
+        return omendb::set_error(err, OMEN_ERR_INTERNAL, "could not create the index builder");
+    }
+    return OMEN_OK;
+}
+
+/* See omendb.h: slot plus ceil(4m / (m - 1)), the expected upper-list bytes (E[level] = 1/(m-1)); 0
+ * for bad params. */
+size_t omen_builder_bytes_per_node(const OmenBuildParams* params) noexcept {
+    if (omendb::check_params(params) != nullptr) return 0;
+
+    const size_t m = params->m;
+
+    return OMEN_SLOT_SIZE(params->m, params->dims) + (4 * m + (m - 2)) / (m - 1);
+}
+
+/* See omendb.h. */
+OmenStatus omen_builder_add(OmenBuilder* b, const float* vector, const uint8_t payload[6],
+                            OmenError* err) noexcept {
+    if (b == nullptr || vector == nullptr || payload == nullptr)
+        return omendb::set_error(err, OMEN_ERR_INVALID_ARGUMENT, "omen_builder_add: NULL argument");
+    try {
+        return b->add(vector, payload, err);
+    } catch (...) {
+        return omendb::set_error(err, OMEN_ERR_INTERNAL, "omen_builder_add failed");
+    }
+}
+
+/* See omendb.h. */
+OmenStatus omen_builder_start(OmenBuilder* b, uint32_t threads, OmenError* err) noexcept {
+    if (b == nullptr)
+        return omendb::set_error(err, OMEN_ERR_INVALID_ARGUMENT,
+                                 "omen_builder_start: NULL builder");
+    try {
+        return b->start(threads, err);
+    } catch (...) {
+        return omendb::set_error(err, OMEN_ERR_INTERNAL, "omen_builder_start failed");
+    }
+}
+
+/* See omendb.h. */
+void omen_builder_finish_adding(OmenBuilder* b) noexcept {
+    if (b != nullptr) b->finish_adding();
+}
+
+/* See omendb.h. */
+OmenStatus omen_builder_wait(OmenBuilder* b, uint32_t timeout_ms, OmenBuildProgress* progress,
+                             OmenError* err) noexcept {
+    if (b == nullptr)
+        return omendb::set_error(err, OMEN_ERR_INVALID_ARGUMENT, "omen_builder_wait: NULL builder");
+    return b->wait(timeout_ms, progress, err);
+}
+
+/* See omendb.h. */
+void omen_builder_cancel(OmenBuilder* b) noexcept {
+    if (b != nullptr) b->cancel();
+}
+
+/* See omendb.h. */
+void omen_builder_free(OmenBuilder* b) noexcept {
+    if (b == nullptr) return;
+    b->stop_and_join();
+    delete b;
+}
+
+/* See omendb.h. */
+uint32_t omen_builder_count(const OmenBuilder* b) noexcept {
+    return b == nullptr ? 0 : b->count();
+}
+
+/* See omendb.h. */
+uint32_t omen_builder_slot_size(const OmenBuilder* b) noexcept {
+    return b == nullptr ? 0 : b->slot_size();
+}
+
+/* See omendb.h. */
+uint32_t omen_builder_entry_point(const OmenBuilder* b) noexcept {
+    return b == nullptr ? OMEN_INVALID_NODE : b->entry_point();
+}
+
+/* See omendb.h. */
+int omen_builder_max_level(const OmenBuilder* b) noexcept {
+    return b == nullptr ? -1 : b->max_level();
+}
+
+/* See omendb.h. */
+const uint8_t* omen_builder_node(const OmenBuilder* b, uint32_t id) noexcept {
+    return b == nullptr ? nullptr : b->node(id);
+}
+
+/* See omendb.h. */
+const uint32_t* omen_builder_upper_links(const OmenBuilder* b, uint32_t id,
+                                         uint32_t level) noexcept {
+    return b == nullptr ? nullptr : b->upper_links(id, level);
+}
+
+} /* extern "C" */

@@ -1,0 +1,134 @@
+# VACUUM of an omen index: deleted rows never come back, recall holds after
+# the graph repair, freed slots are reused by later inserts, and the graph
+# survives losing its entry point, and losing every node.
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use OmenTAP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time);
+
+my $node = omen_node('vacuum');
+my $t0;
+my $EXACT = 'SET enable_indexscan = off; SET enable_bitmapscan = off;';
+my $INDEX = 'SET enable_seqscan = off;';
+
+sub q1 { return $node->safe_psql('postgres', $_[0]); }
+
+# 10,000 Fashion-MNIST train images; ids 10,001.. are kept for the re-insert.
+q1(q{CREATE TABLE items (id int PRIMARY KEY, embedding vector(784));
+	CREATE TABLE queries (id int PRIMARY KEY, embedding vector(784));
+	CREATE TABLE newrows (id int PRIMARY KEY, embedding vector(784));});
+load_copy($node, 'items', fmnist_copy_text('train', 10000));
+load_copy($node, 'queries', fmnist_copy_text('test', 100));
+{
+	my @l = split /\n/, fmnist_copy_text('train', 15000);
+	load_copy($node, 'newrows', join('', map { "$_\n" } @l[ 10000 .. 14999 ]));
+}
+$t0 = time;
+q1('CREATE INDEX items_omen ON items USING omen (embedding vector_l2_ops)');
+note sprintf('CREATE INDEX 10,000 x 784: %.1fs', elapsed($t0));
+my $size0 = q1(q{SELECT pg_relation_size('items_omen')});
+note "index size after build: $size0 bytes";
+
+# Queries: 100 test images, plus 100 of the rows about to be deleted (their
+# own nearest neighbour was themselves, the hardest case for a stale node).
+q1(q{CREATE TABLE delq AS SELECT id + 1000000 AS id, embedding FROM items WHERE id % 2 = 0 AND id % 100 = 2;
+	INSERT INTO queries SELECT * FROM delq;});
+is(q1('SELECT count(*) FROM queries'), '200', '200 queries (100 test images, 100 rows to delete)');
+
+# ------------------------------------------------------------ delete 50%
+q1('DELETE FROM items WHERE id % 2 = 0');
+$t0 = time;
+q1('VACUUM items');
+note sprintf('VACUUM after deleting 5,000 of 10,000 rows: %.1fs', elapsed($t0));
+
+my ($uses, $plan) = explain_uses_index($node, $INDEX, 'items', 'queries', '<->', 'items_omen');
+ok($uses, 'plan uses the omen index after VACUUM') or diag $plan;
+
+my $r50 = knn($node, settings => $INDEX, base => 'items', queries => 'queries', k => 50);
+my @deleted_seen = grep { $_->[0] % 2 == 0 } map { @$_ } values %$r50;
+is(scalar(@deleted_seen), 0, 'no deleted id returned by 200 index scans with LIMIT 50');
+is(scalar(grep { @{ $r50->{$_} } == 50 } keys %$r50), 200, 'every LIMIT 50 scan returns 50 rows');
+
+# Recall on the remaining rows.  Threshold 0.9 (the fresh index gives ~0.99):
+# the repair rebuilds every list that lost a neighbour from a fresh search,
+# so recall stays close to a fresh build; half the graph gone still costs a
+# little, while a broken repair (lists pointing at freed slots, islands
+# cut off from the entry point) drops far below 0.9.
+my $exact = knn($node, settings => $EXACT, base => 'items', queries => 'queries', k => 10);
+my $approx = knn($node, settings => $INDEX, base => 'items', queries => 'queries', k => 10);
+my $r = recall($exact, $approx, 10);
+diag sprintf('recall@10 after deleting 50%% + VACUUM: %.4f', $r);
+cmp_ok($r, '>=', 0.9, 'recall@10 on the remaining rows >= 0.9 after VACUUM');
+
+# Reachability by a full scan.  A fresh build leaves ~0.1% of nodes without
+# incoming links (HNSW's pruning); the repair only rewrites lists that lost
+# a neighbour, so nodes whose in-links all came from deleted nodes can stay
+# cut off: measured ~3% after deleting half the rows.  95% catches a
+# broken repair (which cuts off far more) without failing on that.
+my $reach = reachable_count($node, 'items', 'embedding', 'SELECT embedding FROM queries WHERE id = 1', 10000);
+diag "after deleting 50% + VACUUM: $reach of 5000 live rows reachable by a full index scan";
+cmp_ok($reach, '>=', 4750, 'a full index scan reaches >= 95% of the 5,000 remaining rows');
+is(index_entries($node, 'items', 'items_omen'), '5000', 'the index holds exactly 5,000 live entries after VACUUM');
+
+# ------------------------------------------------------ re-insert 5,000 rows
+$t0 = time;
+q1('INSERT INTO items SELECT * FROM newrows');
+note sprintf('5,000 single-row index inserts: %.1fs', elapsed($t0));
+my $size1 = q1(q{SELECT pg_relation_size('items_omen')});
+note sprintf('index size: %d after build, %d after re-insert (%.1f%% growth)',
+	$size0, $size1, 100 * ($size1 - $size0) / $size0);
+cmp_ok($size1, '<', $size0 * 1.10, 'index grew by less than 10% re-inserting as many rows as were deleted (slots reused)');
+
+# Each new row, queried with its own vector, comes first.
+q1('CREATE TABLE newq AS SELECT id, embedding FROM newrows WHERE id % 25 = 0');
+my $own = knn($node, settings => $INDEX, base => 'items', queries => 'newq', k => 1);
+my @missed = grep { !($own->{$_}[0][0] == $_ || $own->{$_}[0][1] == 0) } keys %$own;
+is(scalar(@missed), 0, 'each of 200 new rows is the first result for its own vector')
+  or diag "missed: @missed[0 .. ($#missed < 9 ? $#missed : 9)]";
+
+$r50 = knn($node, settings => $INDEX, base => 'items', queries => 'queries', k => 50);
+@deleted_seen = grep { $_->[0] <= 10000 && $_->[0] % 2 == 0 } map { @$_ } values %$r50;
+is(scalar(@deleted_seen), 0, 'no deleted id returned after the re-insert either');
+$exact = knn($node, settings => $EXACT, base => 'items', queries => 'queries', k => 10);
+$approx = knn($node, settings => $INDEX, base => 'items', queries => 'queries', k => 10);
+$r = recall($exact, $approx, 10);
+diag sprintf('recall@10 after re-inserting 5,000 rows into freed slots: %.4f', $r);
+cmp_ok($r, '>=', 0.9, 'recall@10 >= 0.9 after re-inserting into freed slots');
+$reach = reachable_count($node, 'items', 'embedding', 'SELECT embedding FROM queries WHERE id = 1', 20000);
+diag "after re-inserting 5,000 rows: $reach of 10000 rows reachable by a full index scan";
+cmp_ok($reach, '>=', 9500, 'a full index scan reaches >= 95% of the 10,000 rows after the re-insert');
+is(index_entries($node, 'items', 'items_omen'), '10000', 'the index holds exactly 10,000 live entries after the re-insert');
+
+# ------------------------------------------- entry point and total deletion
+q1(q{CREATE TABLE keep AS SELECT id FROM items ORDER BY id DESC LIMIT 5;
+	DELETE FROM items WHERE id NOT IN (SELECT id FROM keep);
+	VACUUM items;});
+my $kept = q1(q{SELECT string_agg(id::text, ',' ORDER BY id) FROM keep});
+my $got = q1(qq{$INDEX SELECT string_agg(id::text, ',' ORDER BY id) FROM
+	(SELECT id FROM items ORDER BY embedding <-> (SELECT embedding FROM queries WHERE id = 7) LIMIT 10) s;});
+is($got, $kept, 'after deleting all but 5 rows (the entry point with them) the index returns exactly those 5');
+my $first = q1(qq{$INDEX SELECT id FROM items ORDER BY embedding <-> (SELECT embedding FROM items WHERE id = (SELECT min(id) FROM keep)) LIMIT 1});
+is($first, (split /,/, $kept)[0], 'a kept row is found first by its own vector');
+
+q1('DELETE FROM items; VACUUM items;');
+is(q1(qq{$INDEX SELECT count(*) FROM (SELECT id FROM items ORDER BY embedding <-> (SELECT embedding FROM queries WHERE id = 7) LIMIT 10) s}),
+	'0', 'after deleting every row and VACUUM an index scan returns 0 rows');
+
+q1('INSERT INTO items SELECT * FROM newrows WHERE id <= 10300');
+is(reachable_count($node, 'items', 'embedding', 'SELECT embedding FROM queries WHERE id = 7', 1000),
+	'300', 'inserting 300 rows into the emptied index: all reachable');
+$own = knn($node, settings => $INDEX, base => 'items',
+	queries => '(SELECT * FROM newrows WHERE id <= 10300 AND id % 10 = 0)', k => 1);
+@missed = grep { !($own->{$_}[0][0] == $_ || $own->{$_}[0][1] == 0) } keys %$own;
+is(scalar(keys %$own), 30, '30 own-vector queries ran');
+is(scalar(@missed), 0, 'rows inserted into the emptied index are found by their own vectors');
+my $size2 = q1(q{SELECT pg_relation_size('items_omen')});
+cmp_ok($size2, '<=', $size1, 'refilling the emptied index reuses slots (no growth)');
+
+$node->stop;
+done_testing();
