@@ -132,11 +132,14 @@ OmenDistanceFn omen_index_distance(OmenMetric metric) OMEN_NOEXCEPT;
  * Parses the text form into out (room for max_dims floats) and stores the
  * number of elements in *dims.  Whitespace is allowed around the brackets,
  * the numbers and the commas.  Each number must be a complete float
- * literal as strtof() reads it, finite and within float4 range.  Errors:
+ * decimal float literal (no hexadecimal floats, no nan(...)), finite and
+ * within float4 range; values too small for float4 become 0 (or a denormal).
+ * Errors:
  * OMEN_ERR_SYNTAX (message names the offending position/token),
  * OMEN_ERR_LIMIT (more than max_dims elements, or an empty vector),
  * OMEN_ERR_NOT_FINITE (NaN, Infinity), OMEN_ERR_OUT_OF_RANGE (overflow such as
- * 1e39).  Never reads past the terminating NUL.
+ * 1e39).  Never reads past the terminating NUL.  After an error *dims is 0
+ * and out may be partly written; out may be NULL when max_dims is 0.
  */
 OmenStatus	omen_vector_parse(const char *text, float *out, uint32_t max_dims,
 							  uint32_t *dims, OmenError *err) OMEN_NOEXCEPT;
@@ -191,9 +194,9 @@ typedef struct OmenCandidate
 /*
  * cands[0..n) are candidate neighbours of a base vector, sorted by ascending
  * distance to it; vectors holds their vectors, row-major, dims floats each,
- * in the same order.  Walks the candidates in order and keeps one when it is
- * closer to the base than to every candidate already kept, until max_keep
- * are kept.  Writes the kept candidates' indices (into cands) to out_index
+ * in the same order.  Walks the candidates in order and keeps one unless it
+ * is strictly closer to some candidate already kept than to the base (so
+ * exact duplicates stay linked to each other), until max_keep are kept.  Writes the kept candidates' indices (into cands) to out_index
  * in ascending distance order and returns how many.
  */
 uint32_t	omen_select_neighbors(const OmenCandidate *cands, uint32_t n,
@@ -243,7 +246,11 @@ void		omen_search_free(OmenSearch *s) OMEN_NOEXCEPT;
 OmenStatus	omen_search_begin(OmenSearch *s, uint32_t ef, uint32_t id_bound,
 							  OmenError *err) OMEN_NOEXCEPT;
 
-/* Marks id visited. Returns 1 if it was not visited before, 0 if it was, -1 if out of memory. */
+/*
+ * Marks id visited. Returns 1 if it was not visited before, 0 if it was, -1
+ * if out of memory.  Every node must be visited before it is offered, and
+ * offered at most once per search.
+ */
 int			omen_search_visit(OmenSearch *s, uint32_t id) OMEN_NOEXCEPT;
 
 /* Offers a visited node and its distance to the current round. Returns 0, or -1 if out of memory. */
@@ -255,7 +262,8 @@ uint32_t	omen_search_next(OmenSearch *s) OMEN_NOEXCEPT;
 /*
  * Ends the round: writes up to max of its results (ascending distance, at
  * most ef) to out, returns how many, and primes the next round.  Returns 0
- * when nothing reachable is left.
+ * when nothing reachable is left, or (leaving the state as it was) when
+ * priming ran out of memory.
  */
 uint32_t	omen_search_results(OmenSearch *s, OmenCandidate *out, uint32_t max) OMEN_NOEXCEPT;
 
@@ -290,7 +298,9 @@ typedef struct OmenBuildProgress
 {
 	uint64_t	added;			/* vectors added */
 	uint64_t	inserted;		/* vectors linked into the graph */
-	size_t		memory_used;	/* bytes held by the graph */
+	size_t		memory_used;	/* bytes of slots and upper lists: what memory_limit
+								 * bounds (not the per-node index, the lock table
+								 * or per-thread scratch) */
 } OmenBuildProgress;
 
 OmenStatus	omen_builder_create(const OmenBuildParams *params, OmenBuilder **out,

@@ -42,6 +42,7 @@
 #include "utils/backend_progress.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 
 #include "omen.h"
 
@@ -401,6 +402,17 @@ OmenBuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	MemoryContextReset(bs->tmpctx);
 }
 
+/* Reports how long a build phase took (DEBUG1), and restarts the clock. */
+static void
+OmenBuildTiming(const char *phase, TimestampTz *start)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	elog(DEBUG1, "omen build: %s took %.3f s", phase,
+		 (double) (now - *start) / USECS_PER_SEC);
+	*start = now;
+}
+
 /* Threads for the build: the index option, else max_parallel_maintenance_workers + 1. */
 static uint32
 OmenBuildThreads(Relation index)
@@ -426,6 +438,7 @@ omenbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	OmenStatus	st;
 	double		reltuples;
 	double		indtuples;
+	TimestampTz start;
 
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
@@ -466,20 +479,25 @@ omenbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL,
 								 (int64) Max(heap->rd_rel->reltuples, 0));
 	MemoryContextSwitchTo(old);
+	start = GetCurrentTimestamp();
 	reltuples = table_index_build_scan(heap, index, indexInfo, true, true,
 									   OmenBuildCallback, bs, NULL);
 	MemoryContextSwitchTo(buildctx);
+	OmenBuildTiming("heap scan", &start);
 
 	if (!bs->on_disk)
 	{
 		OmenBuildWait(bs);
+		OmenBuildTiming("graph linking after the scan", &start);
 		OmenWriteGraph(bs, MAIN_FORKNUM);
+		OmenBuildTiming("page writing", &start);
 	}
 
 	if (RelationNeedsWAL(index))
 	{
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, OMEN_PHASE_WAL);
 		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
+		OmenBuildTiming("WAL logging", &start);
 	}
 
 	indtuples = bs->indtuples;
