@@ -630,22 +630,27 @@ omendb_l2_normalize(PG_FUNCTION_ARGS)
 	PG_RETURN_VECTOR_P(result);
 }
 
-/* Element-wise sum. */
-OMEN_FUNCTION_INFO(omendb_vector_add);
-Datum
-omendb_vector_add(PG_FUNCTION_ARGS)
+/* Element-wise a op b for op in + - *, with the overflow check they share. */
+static Vector *
+VectorElementwise(const Vector *a, const Vector *b, char op)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
 	Vector	   *result;
 
 	CheckDims(a, b);
 	result = InitVector(a->dim);
 	for (int i = 0; i < a->dim; i++)
-		result->x[i] = a->x[i] + b->x[i];
+		result->x[i] = op == '+' ? a->x[i] + b->x[i] :
+			op == '-' ? a->x[i] - b->x[i] : a->x[i] * b->x[i];
 	CheckOverflow(result->x, result->dim);
+	return result;
+}
 
-	PG_RETURN_VECTOR_P(result);
+/* Element-wise sum. */
+OMEN_FUNCTION_INFO(omendb_vector_add);
+Datum
+omendb_vector_add(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_VECTOR_P(VectorElementwise(PG_GETARG_VECTOR_P(0), PG_GETARG_VECTOR_P(1), '+'));
 }
 
 /* Element-wise difference. */
@@ -653,17 +658,7 @@ OMEN_FUNCTION_INFO(omendb_vector_sub);
 Datum
 omendb_vector_sub(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-	Vector	   *result;
-
-	CheckDims(a, b);
-	result = InitVector(a->dim);
-	for (int i = 0; i < a->dim; i++)
-		result->x[i] = a->x[i] - b->x[i];
-	CheckOverflow(result->x, result->dim);
-
-	PG_RETURN_VECTOR_P(result);
+	PG_RETURN_VECTOR_P(VectorElementwise(PG_GETARG_VECTOR_P(0), PG_GETARG_VECTOR_P(1), '-'));
 }
 
 /* Element-wise product (underflow to zero is accepted). */
@@ -671,17 +666,7 @@ OMEN_FUNCTION_INFO(omendb_vector_mul);
 Datum
 omendb_vector_mul(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-	Vector	   *result;
-
-	CheckDims(a, b);
-	result = InitVector(a->dim);
-	for (int i = 0; i < a->dim; i++)
-		result->x[i] = a->x[i] * b->x[i];
-	CheckOverflow(result->x, result->dim);
-
-	PG_RETURN_VECTOR_P(result);
+	PG_RETURN_VECTOR_P(VectorElementwise(PG_GETARG_VECTOR_P(0), PG_GETARG_VECTOR_P(1), '*'));
 }
 
 /* Concatenation a || b. */
