@@ -164,6 +164,56 @@ OmenStreamWrite(OmenStreamWriter *w, const char *src, uint32 len)
 }
 
 /*
+ * Graph order for the node stream: breadth-first over level-0 links from
+ * the entry point, then any unreached nodes in id order.  A node's
+ * neighbours get neighbouring ids, so they share pages and a search touches
+ * fewer of them.  Fills perm (old id -> new id) and inv (new -> old).
+ */
+static void
+OmenGraphOrder(OmenBuilder *builder, const OmenParams *p, uint32 n, uint32 *perm, uint32 *inv)
+{
+	uint32		head = 0;
+	uint32		tail = 0;
+
+	memset(perm, 0xFF, sizeof(uint32) * n);
+	if (n == 0)
+		return;
+	perm[omen_builder_entry_point(builder)] = tail;
+	inv[tail++] = omen_builder_entry_point(builder);
+	while (head < tail)
+	{
+		const uint32 *links = (const uint32 *) (omen_builder_node(builder, inv[head++]) +
+												OMEN_LINKS_OFFSET);
+
+		for (uint32 i = 0; i < 2 * p->m && links[i] != OMEN_INVALID_NODE; i++)
+		{
+			if (perm[links[i]] == OMEN_INVALID_NODE)
+			{
+				perm[links[i]] = tail;
+				inv[tail++] = links[i];
+			}
+		}
+		if ((head & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	for (uint32 id = 0; id < n; id++)
+		if (perm[id] == OMEN_INVALID_NODE)
+		{
+			perm[id] = tail;
+			inv[tail++] = id;
+		}
+}
+
+/* Rewrites count link ids through perm (old id -> new id). */
+static void
+OmenRemapLinks(uint32 *links, uint32 count, const uint32 *perm)
+{
+	for (uint32 i = 0; i < count; i++)
+		if (links[i] != OMEN_INVALID_NODE)
+			links[i] = perm[links[i]];
+}
+
+/*
  * Writes the finished in-memory graph as the whole relation: metapage,
  * directory, node stream, upper pages.  The relation must be empty.
  */
@@ -185,6 +235,8 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 	Page		page;
 	OmenMetaPage meta;
 	OmenStreamWriter w = {index, fork, InvalidBuffer, 0};
+	uint32	   *perm = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint32) * Max(n, 1));
+	uint32	   *inv = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint32) * Max(n, 1));
 
 	if (ndir > OMEN_MAX_DIR_PAGES)
 		ereport(ERROR,
@@ -194,6 +246,8 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, OMEN_PHASE_WRITE);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, n);
+	if (n > 0)
+		OmenGraphOrder(bs->builder, p, n, perm, inv);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, 0);
 
 	/* Metapage */
@@ -208,7 +262,7 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 		meta->dir[d] = 1 + d;
 	if (n > 0)
 	{
-		meta->entry_point = omen_builder_entry_point(bs->builder);
+		meta->entry_point = perm[omen_builder_entry_point(bs->builder)];
 		meta->max_level = omen_builder_max_level(bs->builder);
 	}
 	OmenMetaSetLower(page);
@@ -230,12 +284,14 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 		OmenBuildFinishPage(buf);
 	}
 
-	/* Node stream, placing each upper-level tuple in an in-memory upper page. */
+	/* Node stream in graph order, each upper-level tuple placed in an in-memory upper page. */
 	for (uint32 id = 0; id < n; id++)
 	{
 		OmenNodeHeader *hdr = (OmenNodeHeader *) slot;
+		uint32		old = inv[id];
 
-		memcpy(slot, omen_builder_node(bs->builder, id), p->slot_size);
+		memcpy(slot, omen_builder_node(bs->builder, old), p->slot_size);
+		OmenRemapLinks((uint32 *) (slot + OMEN_LINKS_OFFSET), 2 * p->m, perm);
 		hdr->upper_block = InvalidBlockNumber;
 		hdr->upper_offset = 0;
 		if (hdr->level > 0)
@@ -248,8 +304,9 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 			tup->capacity = hdr->level;
 			tup->unused = 0;
 			for (uint32 l = 1; l <= hdr->level; l++)
-				memcpy(&tup->links[(l - 1) * p->m], omen_builder_upper_links(bs->builder, id, l),
+				memcpy(&tup->links[(l - 1) * p->m], omen_builder_upper_links(bs->builder, old, l),
 					   sizeof(uint32) * p->m);
+			OmenRemapLinks(tup->links, p->m * hdr->level, perm);
 			if (nuppers == 0 || PageGetFreeSpace(uppers[nuppers - 1]) < MAXALIGN(size))
 			{
 				if (nuppers == uppers_cap)
@@ -300,6 +357,8 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 		pfree(uppers);
 	}
 	pfree(slot);
+	pfree(perm);
+	pfree(inv);
 }
 
 /* Waits for the builder's workers, checking for interrupts and reporting progress. */

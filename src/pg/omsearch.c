@@ -102,6 +102,77 @@ OmenSearcherSeed(OmenSearcher *sr, uint32 id, float distance)
 		OmenRaiseError(OMEN_ERR_OUT_OF_MEMORY, NULL);
 }
 
+/* A neighbour waiting for its distance, located in the node stream. */
+typedef struct OmenPending
+{
+	uint32		id;
+	uint32		stream_block;
+	uint32		offset;			/* of its vector within the page's stream bytes */
+} OmenPending;
+
+/*
+ * Computes the distances from query to the nodes in todo[0..n) and offers
+ * them.  Nodes are taken in stream order so that each page is pinned and
+ * share-locked once for all the neighbours it holds (the build writes nodes
+ * in graph order, so neighbours often share pages); a vector that spans two
+ * pages is copied out first.
+ */
+static void
+OmenOfferDistances(OmenSearcher *sr, Relation index, const OmenParams *p, const float *query,
+				   OmenPending *todo, uint32 n)
+{
+	uint32		vlen = p->dims * sizeof(float);
+
+	/* Insertion sort by stream block: n is at most 2m. */
+	for (uint32 i = 1; i < n; i++)
+	{
+		OmenPending x = todo[i];
+		uint32		j = i;
+
+		while (j > 0 && todo[j - 1].stream_block > x.stream_block)
+		{
+			todo[j] = todo[j - 1];
+			j--;
+		}
+		todo[j] = x;
+	}
+
+	for (uint32 i = 0; i < n;)
+	{
+		if (todo[i].offset + vlen > OMEN_STREAM_BYTES_PER_PAGE)
+		{
+			float		d = OmenNodeDistance(index, p, todo[i].id, query, sr->scratch);
+
+			if (omen_search_offer(sr->search, todo[i].id, d) < 0)
+				OmenRaiseError(OMEN_ERR_OUT_OF_MEMORY, NULL);
+			i++;
+			continue;
+		}
+		{
+			Buffer		buf = ReadBuffer(index, OmenStreamBlock(index, todo[i].stream_block));
+			const char *contents;
+			uint32		block = todo[i].stream_block;
+			int			failed = 0;
+
+			LockBuffer(buf, BUFFER_LOCK_SHARE);
+			contents = PageGetContents(BufferGetPage(buf));
+			for (; i < n && todo[i].stream_block == block &&
+				 todo[i].offset + vlen <= OMEN_STREAM_BYTES_PER_PAGE; i++)
+			{
+				if (i + 1 < n && todo[i + 1].stream_block == block)
+					__builtin_prefetch(contents + todo[i + 1].offset);
+				failed |= omen_search_offer(sr->search, todo[i].id,
+											p->distance(query,
+														(const float *) (contents + todo[i].offset),
+														p->dims));
+			}
+			UnlockReleaseBuffer(buf);
+			if (failed < 0)
+				OmenRaiseError(OMEN_ERR_OUT_OF_MEMORY, NULL);
+		}
+	}
+}
+
 /*
  * Runs the current round on one level: expands nodes as the core asks,
  * reading their neighbour lists and the neighbours' vectors from pages.
@@ -113,9 +184,12 @@ OmenSearcherExpand(OmenSearcher *sr, Relation index, const OmenParams *p,
 	uint32		c;
 	uint32		nlinks = OmenLinkCount(p, level);
 	OmenNodeHeader hdr;
+	OmenPending todo[2 * OMEN_MAX_M];
 
 	while ((c = omen_search_next(sr->search)) != OMEN_INVALID_NODE)
 	{
+		uint32		n = 0;
+
 		CHECK_FOR_INTERRUPTS();
 		if (level > 0)
 			OmenReadHeader(index, p, c, &hdr);
@@ -124,17 +198,22 @@ OmenSearcherExpand(OmenSearcher *sr, Relation index, const OmenParams *p,
 		{
 			uint32		e = sr->links[i];
 			int			r;
+			uint64		pos;
 
 			if (e == OMEN_INVALID_NODE)
 				break;
 			r = omen_search_visit(sr->search, e);
 			if (r == 0)
 				continue;
-			if (r < 0 ||
-				omen_search_offer(sr->search, e,
-								  OmenNodeDistance(index, p, e, query, sr->scratch)) < 0)
+			if (r < 0)
 				OmenRaiseError(OMEN_ERR_OUT_OF_MEMORY, NULL);
+			pos = (uint64) e * p->slot_size + OMEN_VECTOR_OFFSET(p->m);
+			todo[n].id = e;
+			todo[n].stream_block = (uint32) (pos / OMEN_STREAM_BYTES_PER_PAGE);
+			todo[n].offset = (uint32) (pos % OMEN_STREAM_BYTES_PER_PAGE);
+			n++;
 		}
+		OmenOfferDistances(sr, index, p, query, todo, n);
 	}
 }
 

@@ -36,8 +36,8 @@ DROP INDEX f_part;
 
 -- An expression index answers queries on the same expression.
 CREATE INDEX f_expr ON f USING omen (((v * '[2,2]')::vector(2)) vector_l1_ops);
-EXPLAIN (COSTS OFF) SELECT id FROM f ORDER BY (v * '[2,2]')::vector(2) <+> '[20,10]' LIMIT 3;
-SELECT id FROM f ORDER BY (v * '[2,2]')::vector(2) <+> '[20,10]' LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT id FROM f ORDER BY (v * '[2,2]')::vector(2) <+> '[20.1,10.05]' LIMIT 3;
+SELECT id FROM f ORDER BY (v * '[2,2]')::vector(2) <+> '[20.1,10.05]' LIMIT 3;
 DROP TABLE f;
 
 -- Unlogged tables get an unlogged index with an init fork.
