@@ -368,6 +368,8 @@ OmenBuildWait(OmenBuildState *bs)
 	omen_builder_finish_adding(bs->builder);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, OMEN_PHASE_LINK);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) bs->indtuples);
+	/* tuples_done now counts linked nodes, not rows read: start it afresh. */
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, 0);
 	for (;;)
 	{
 		OmenBuildProgress prog;
