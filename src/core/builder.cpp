@@ -60,6 +60,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -230,6 +231,9 @@ class builder {
     /* Cancels and joins all workers. */
     void stop_and_join() noexcept;
 
+    /* Links level-0 nodes that nothing links to (once, after the last insert). */
+    void link_orphans() noexcept;
+
     /* Nodes added. */
     uint32_t count() const noexcept {
         return static_cast<uint32_t>(added_.load(std::memory_order_acquire));
@@ -353,6 +357,7 @@ class builder {
 
     mutable std::mutex entry_mutex_;
     uint32_t entry_ = OMEN_INVALID_NODE;
+    bool orphans_linked_ = false; /* link_orphans() ran (backend thread only) */
     int max_level_ = -1;
 
     std::mutex work_mutex_;
@@ -519,12 +524,103 @@ OmenStatus builder::wait(uint32_t timeout_ms, OmenBuildProgress* progress,
             status = set_error(err, OMEN_ERR_INVALID_ARGUMENT,
                                "omen_builder_wait called before omen_builder_start");
     }
+    if (status == OMEN_OK && !orphans_linked_) {
+        link_orphans();
+        orphans_linked_ = true;
+    }
     if (progress != nullptr) {
         progress->added = added_.load(std::memory_order_acquire);
         progress->inserted = inserted_.load(std::memory_order_acquire);
         progress->memory_used = memory_used_.load(std::memory_order_relaxed);
     }
     return status;
+}
+
+/*
+ * HNSW's pruning can leave a node that no other node links to on level 0:
+ * a search could then never reach it (hnswlib measures about 0.1% of nodes).
+ * Once every node is inserted (the workers are idle, so no locks are
+ * needed), each such node is linked from the nearest of its own neighbours
+ * or theirs:
+ * appended if that list has room, else in place of the farthest entry that
+ * still has another in-link, so no node becomes unreachable in its place.
+ * Deterministic; on allocation failure the graph is left as it was.
+ */
+void builder::link_orphans() noexcept {
+    const uint32_t n = count();
+    const uint32_t cap = g_.capacity(0);
+    const uint32_t entry = entry_point();
+
+    if (n < 2) return;
+    try {
+        std::vector<uint16_t> indegree(n, 0);
+
+        for (uint32_t id = 0; id < n; id++) {
+            const uint32_t* list = g_.links(id, 0);
+
+            for (uint32_t i = 0; i < cap && list[i] != OMEN_INVALID_NODE; i++)
+                if (indegree[list[i]] < UINT16_MAX) indegree[list[i]]++;
+        }
+        for (uint32_t id = 0; id < n; id++) {
+            if (indegree[id] > 0 || id == entry) continue;
+
+            /*
+             * Hosts to try, nearest first: its own neighbours and theirs (a
+             * near-duplicate's neighbours are often full hubs, so one hop is
+             * not always enough).
+             */
+            const uint32_t* own = g_.links(id, 0);
+            std::vector<uint32_t> hosts;
+
+            for (uint32_t i = 0; i < cap && own[i] != OMEN_INVALID_NODE; i++) {
+                const uint32_t* two = g_.links(own[i], 0);
+
+                hosts.push_back(own[i]);
+                for (uint32_t j = 0; j < cap && two[j] != OMEN_INVALID_NODE; j++)
+                    if (two[j] != id) hosts.push_back(two[j]);
+            }
+            std::sort(hosts.begin(), hosts.end());
+            hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
+
+            std::vector<OmenCandidate> near;
+            for (uint32_t h : hosts)
+                near.push_back(OmenCandidate{dist_(g_.vector(id), g_.vector(h), g_.dims), h});
+            std::sort(near.begin(), near.end(), candidate_less());
+            for (const OmenCandidate& c : near) {
+                uint32_t* list = g_.links(c.id, 0);
+                uint32_t len = 0;
+
+                while (len < cap && list[len] != OMEN_INVALID_NODE) len++;
+                if (len < cap) {
+                    list[len] = id;
+                    indegree[id]++;
+                    break;
+                }
+                /* replace the farthest entry that has another in-link */
+                const float* cv = g_.vector(c.id);
+                int victim = -1;
+                float worst = -std::numeric_limits<float>::infinity();
+
+                for (uint32_t i = 0; i < cap; i++) {
+                    if (indegree[list[i]] < 2 || list[i] == entry) continue;
+                    const float d = dist_(cv, g_.vector(list[i]), g_.dims);
+
+                    if (d > worst) {
+                        worst = d;
+                        victim = static_cast<int>(i);
+                    }
+                }
+                if (victim >= 0) {
+                    indegree[list[victim]]--;
+                    list[victim] = id;
+                    indegree[id]++;
+                    break;
+                }
+            }
+        }
+    } catch (...) {
+        /* out of memory: keep the graph as HNSW built it */
+    }
 }
 
 /* Sets the stop flags and wakes workers and waiters. */

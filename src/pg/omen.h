@@ -261,6 +261,7 @@ extern uint32 OmenLinkerSearch(OmenLinker *st, const float *vec, uint32 level,
 							   OmenCandidate *out);
 extern uint32 OmenLinkerSelect(OmenLinker *st, const OmenCandidate *cands, uint32 ncands,
 							   uint32 max_keep, uint32 exclude, uint32 *chosen);
+extern bool OmenLinkerAddReverse(OmenLinker *st, uint32 nb, uint32 level, bool force);
 extern int	OmenCandidateCmp(const void *a, const void *b);
 
 /* ombuild.c */

@@ -326,12 +326,14 @@ OmenReadLiveVector(OmenLinker *st, uint32 id)
 }
 
 /*
- * Adds the new node to neighbour nb's list at level: into a free entry if
- * there is one, else by re-running the heuristic over nb's neighbours plus
- * the new node (which may then be left out).
+ * Adds the node being linked (st->id) to neighbour nb's list at level: into
+ * a free entry if there is one, else by re-running the heuristic over nb's
+ * neighbours plus the node, which may then be left out -- unless force is
+ * set, in which case it takes the place of nb's farthest neighbour.
+ * Returns whether the node is in nb's list afterwards.
  */
-static void
-OmenAddReverseLink(OmenLinker *st, uint32 nb, uint32 level)
+bool
+OmenLinkerAddReverse(OmenLinker *st, uint32 nb, uint32 level, bool force)
 {
 	const OmenParams *p = &st->p;
 	uint32		cap = OmenLinkCount(p, level);
@@ -347,20 +349,20 @@ OmenAddReverseLink(OmenLinker *st, uint32 nb, uint32 level)
 
 		OmenReadHeader(st->index, p, nb, &nbhdr);
 		if (nbhdr.flags & (OMEN_NODE_DELETED | OMEN_NODE_FREE) || nbhdr.level < level)
-			return;
+			return false;
 		OmenReadLinks(st->index, p, nb, &nbhdr, level, st->cur);
 		for (k = 0; k < cap && st->cur[k] != OMEN_INVALID_NODE; k++)
 			if (st->cur[k] == st->id)
 				found = true;
 		if (found)
-			return;
+			return true;
 
 		if (k < cap)
 		{
 			memcpy(st->next, st->cur, sizeof(uint32) * cap);
 			st->next[k] = st->id;
 			if (OmenReplaceLinks(st->index, p, nb, &nbhdr, level, st->cur, st->next))
-				return;
+				return true;
 			continue;
 		}
 
@@ -407,12 +409,43 @@ OmenAddReverseLink(OmenLinker *st, uint32 nb, uint32 level)
 				if (st->next[i] == st->id)
 					found = true;
 			}
+			if (!found && force)
+			{
+				/*
+				 * Take the place of a dead neighbour (not among the live
+				 * candidates) if there is one, else of the farthest.
+				 */
+				memcpy(st->next, st->cur, sizeof(uint32) * cap);
+				for (uint32 j = 0; j < cap && !found; j++)
+				{
+					bool		live = false;
+
+					for (uint32 i = 0; i < n && !live; i++)
+						live = (sorted[i].id == st->next[j]);
+					if (!live)
+					{
+						st->next[j] = st->id;
+						found = true;
+					}
+				}
+				for (int i = (int) n - 1; i >= 0 && !found; i--)
+				{
+					if (sorted[i].id == st->id)
+						continue;
+					for (uint32 j = 0; j < cap; j++)
+						if (st->next[j] == sorted[i].id)
+							st->next[j] = st->id;
+					found = true;
+					break;
+				}
+			}
 		}
 		if (!found)
-			return;
+			return false;
 		if (OmenReplaceLinks(st->index, p, nb, &nbhdr, level, st->cur, st->next))
-			return;
+			return true;
 	}
+	return false;
 }
 
 /*
@@ -512,7 +545,7 @@ OmenConnect(OmenLinker *st, uint32 level, const OmenCandidate *results, uint32 n
 	}
 
 	for (uint32 i = 0; i < nkept; i++)
-		OmenAddReverseLink(st, chosen[i], level);
+		(void) OmenLinkerAddReverse(st, chosen[i], level, false);
 }
 
 /* Prepares the working memory of inserts and repairs in CurrentMemoryContext. */

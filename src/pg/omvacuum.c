@@ -15,6 +15,10 @@
  *	   fresh search for its vector, as pgvector does, so recall holds even
  *	   after heavy deletes.  A deleted entry point is replaced by a live node
  *	   of the highest level.
+ *	   The candidates also include the live neighbours of the deleted
+ *	   neighbours, and afterwards every live node that no live node links to
+ *	   on level 0 (it was reachable only through deleted nodes) is linked
+ *	   from its nearest neighbours, so scans can still reach every row.
  *	3. free: deleted nodes, now unreferenced, become OMEN_NODE_FREE and go on
  *	   the metapage's free list (linked through links[0]); their upper-level
  *	   tuple stays with the slot for reuse.
@@ -44,7 +48,8 @@ typedef struct OmenVacuumState
 	OmenLinker	linker;
 	uint8	   *deleted;		/* bitmap over node ids */
 	uint32		nnodes;
-	OmenCandidate *found;
+	OmenCandidate *found;		/* repair candidates */
+	uint32	   *hop;			/* a deleted neighbour's list */
 	uint32		best_live;		/* live node of the highest level seen */
 	int			best_level;
 } OmenVacuumState;
@@ -68,6 +73,24 @@ OmenSetNodeFlags(Relation index, const OmenParams *p, uint32 id, uint8 flags)
 			OmenReplaceNodeBytes(index, p, id, 0, sizeof(OmenNodeHeader), &cur, &upd))
 			return;
 	}
+}
+
+/*
+ * Appends candidate c (with its distance to base) to vs->found[0..n) unless
+ * it is the node itself, deleted, or already there.  Returns the new count.
+ */
+static uint32
+OmenAddCandidate(OmenVacuumState *vs, uint32 c, uint32 self, const float *base, uint32 n)
+{
+	if (c == self || IS_DELETED(vs, c) || c >= vs->nnodes)
+		return n;
+	for (uint32 j = 0; j < n; j++)
+		if (vs->found[j].id == c)
+			return n;
+	vs->found[n].id = c;
+	vs->found[n].distance = OmenNodeDistance(vs->index, &vs->p, c, base,
+											 vs->linker.sr.scratch);
+	return n + 1;
 }
 
 /*
@@ -129,27 +152,99 @@ OmenRepairList(OmenVacuumState *vs, uint32 id, const OmenNodeHeader *hdr, uint32
 						vs->found[n++] = st->sr.results[i];
 			}
 		}
+		/*
+		 * Plus the live current neighbours, and the live neighbours of the
+		 * deleted ones: those may have been reachable only through the
+		 * deleted node, and linking them here keeps them in the graph.
+		 */
 		for (uint32 i = 0; i < cap && st->cur[i] != OMEN_INVALID_NODE; i++)
 		{
 			uint32		c = st->cur[i];
-			bool		dup = IS_DELETED(vs, c);
 
-			for (uint32 j = 0; j < n && !dup; j++)
-				dup = (vs->found[j].id == c);
-			if (dup)
-				continue;
-			vs->found[n].id = c;
-			vs->found[n].distance = OmenNodeDistance(vs->index, p, c, base, st->sr.scratch);
-			n++;
+			if (IS_DELETED(vs, c))
+			{
+				OmenNodeHeader dhdr;
+
+				OmenReadHeader(vs->index, p, c, &dhdr);
+				OmenReadLinks(vs->index, p, c, &dhdr, level, vs->hop);
+				for (uint32 h = 0; h < cap && vs->hop[h] != OMEN_INVALID_NODE; h++)
+					n = OmenAddCandidate(vs, vs->hop[h], id, base, n);
+			}
+			else
+				n = OmenAddCandidate(vs, c, id, base, n);
 		}
 		qsort(vs->found, n, sizeof(OmenCandidate), OmenCandidateCmp);
-		nkept = OmenLinkerSelect(st, vs->found, n, cap, id, chosen);
+		nkept = OmenLinkerSelect(st, vs->found, Min(n, p->ef_construction + cap), cap, id,
+								 chosen);
 		for (uint32 i = 0; i < cap; i++)
 			st->next[i] = i < nkept ? chosen[i] : OMEN_INVALID_NODE;
 		if (OmenReplaceLinks(vs->index, p, id, hdr, level, st->cur, st->next))
 			break;
 	}
 	pfree(base);
+}
+
+/*
+ * Links live nodes that no live node links to on level 0 -- a scan could
+ * never reach them -- from their nearest neighbours, as an insert would, and
+ * forcing one link in if the heuristic turns them all down.
+ */
+static void
+OmenReconnectOrphans(OmenVacuumState *vs)
+{
+	const OmenParams *p = &vs->p;
+	OmenLinker *st = &vs->linker;
+	uint32		head_len = OMEN_LINKS_OFFSET + 2 * p->m * sizeof(uint32);
+	char	   *head = palloc(head_len);
+	uint8	   *linked = palloc0(vs->nnodes / 8 + 1);
+	float	   *base = palloc(sizeof(float) * p->dims);
+	OmenMetaPageData meta;
+	uint32		chosen[2 * OMEN_MAX_M];
+
+#define IS_LINKED(id) (linked[(id) >> 3] & (1 << ((id) & 7)))
+	OmenReadMeta(vs->index, &meta);
+	for (uint32 id = 0; id < vs->nnodes; id++)
+	{
+		const OmenNodeHeader *h = (const OmenNodeHeader *) head;
+		const uint32 *links = (const uint32 *) (head + OMEN_LINKS_OFFSET);
+
+		if ((id & 255) == 0)
+			vacuum_delay_point();
+		OmenReadNodeBytes(vs->index, p, id, 0, head_len, head);
+		if (h->flags & (OMEN_NODE_FREE | OMEN_NODE_DELETED))
+			continue;
+		for (uint32 i = 0; i < 2 * p->m && links[i] != OMEN_INVALID_NODE; i++)
+			if (links[i] < vs->nnodes)
+				linked[links[i] >> 3] |= 1 << (links[i] & 7);
+	}
+
+	for (uint32 id = 0; id < vs->nnodes; id++)
+	{
+		uint32		n;
+		uint32		nkept;
+		bool		done = false;
+
+		if (IS_LINKED(id) || IS_DELETED(vs, id) || id == meta.entry_point)
+			continue;
+		OmenReadHeader(vs->index, p, id, &st->hdr);
+		if (st->hdr.flags & (OMEN_NODE_FREE | OMEN_NODE_DELETED))
+			continue;
+		OmenReadNodeBytes(vs->index, p, id, OMEN_VECTOR_OFFSET(p->m), p->dims * sizeof(float),
+						  base);
+		st->id = id;
+		st->vec = base;
+		n = OmenLinkerSearch(st, base, 0, vs->found);
+		nkept = OmenLinkerSelect(st, vs->found, n, p->m, id, chosen);
+		for (uint32 i = 0; i < nkept; i++)
+			done |= OmenLinkerAddReverse(st, chosen[i], 0, false);
+		if (!done && nkept > 0)
+			(void) OmenLinkerAddReverse(st, chosen[0], 0, true);
+	}
+#undef IS_LINKED
+	pfree(head);
+	pfree(linked);
+	pfree(base);
+	st->id = OMEN_INVALID_NODE;
 }
 
 /* Replaces a deleted entry point by a live node of the highest level (or none). */
@@ -284,7 +379,10 @@ omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 
 		/* Pass 2: repair lists that point at deleted nodes. */
 		OmenLinkerInit(&vs.linker, index, &vs.p);
-		vs.found = palloc(sizeof(OmenCandidate) * (vs.p.ef_construction + 2 * vs.p.m));
+		/* Search results, the current list, and every deleted neighbour's list. */
+		vs.found = palloc(sizeof(OmenCandidate) *
+						  (vs.p.ef_construction + 2 * vs.p.m * (2 * vs.p.m + 1)));
+		vs.hop = palloc(sizeof(uint32) * 2 * vs.p.m);
 		OmenRepairEntryPoint(&vs);
 		for (uint32 id = 0; id < vs.nnodes; id++)
 		{
@@ -300,6 +398,9 @@ omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			for (uint32 level = 0; level <= hdr.level; level++)
 				OmenRepairList(&vs, id, &hdr, level);
 		}
+
+		/* Reconnect nodes that only deleted nodes linked to. */
+		OmenReconnectOrphans(&vs);
 
 		/* Pass 3: free the deleted slots. */
 		for (uint32 id = 0; id < vs.nnodes; id++)
