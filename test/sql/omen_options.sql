@@ -31,6 +31,11 @@ SET omen.max_scan_tuples = 0;
 SET omen.ef_search = 10;
 SHOW omen.ef_search;
 SET omen.no_such_setting = 1;
+-- On a table this small a sequential scan is cheaper, and the planner knows.
+RESET enable_seqscan;
+ANALYZE o;
+EXPLAIN (COSTS OFF) SELECT id FROM o ORDER BY v <-> '[1,2,3]' LIMIT 1;
+SET enable_seqscan = off;
 -- Without ORDER BY the planner never picks the index.
 EXPLAIN (COSTS OFF) SELECT id FROM o WHERE v = '[1,2,3]';
 DROP TABLE o;
