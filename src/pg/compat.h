@@ -60,4 +60,18 @@
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
 
+/*
+ * Pins a buffer we believe still holds a block, skipping the buffer-table
+ * lookup (PostgreSQL 14+); false when it does not, or on 13.
+ */
+#if PG_VERSION_NUM >= 160000
+#define OmenReadRecentBuffer(rel, fork, blk, buf) \
+	ReadRecentBuffer((rel)->rd_locator, (fork), (blk), (buf))
+#elif PG_VERSION_NUM >= 140000
+#define OmenReadRecentBuffer(rel, fork, blk, buf) \
+	ReadRecentBuffer((rel)->rd_node, (fork), (blk), (buf))
+#else
+#define OmenReadRecentBuffer(rel, fork, blk, buf) false
+#endif
+
 #endif							/* OMENDB_PG_COMPAT_H */

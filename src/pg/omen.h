@@ -175,7 +175,9 @@ typedef struct OmenCache
 	OmenParams	params;
 	uint32		nmapped;		/* stream blocks known */
 	uint32		capacity;
-	BlockNumber map[FLEXIBLE_ARRAY_MEMBER]; /* stream block -> physical block */
+	BlockNumber *map;			/* stream block -> physical block */
+	Buffer	   *recent;			/* stream block -> buffer that last held it */
+	/* both arrays follow in the same chunk */
 } OmenCache;
 
 /* GUCs */
@@ -193,6 +195,7 @@ extern void OmenCheckMetaPage(Relation index, Page page);
 extern void OmenReadMeta(Relation index, OmenMetaPageData *out);
 extern void OmenGetParams(Relation index, OmenParams *params);
 extern BlockNumber OmenStreamBlock(Relation index, uint32 j);
+extern Buffer OmenReadStream(Relation index, uint32 j);
 extern void OmenResetCache(Relation index);
 extern void OmenReadNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offset,
 							  uint32 len, void *dst);

@@ -149,7 +149,7 @@ OmenOfferDistances(OmenSearcher *sr, Relation index, const OmenParams *p, const 
 			continue;
 		}
 		{
-			Buffer		buf = ReadBuffer(index, OmenStreamBlock(index, todo[i].stream_block));
+			Buffer		buf = OmenReadStream(index, todo[i].stream_block);
 			const char *contents;
 			uint32		block = todo[i].stream_block;
 			int			failed = 0;

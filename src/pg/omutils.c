@@ -152,9 +152,17 @@ OmenLoadCache(Relation index, uint32 need)
 		/* Grow geometrically, as one chunk so the relcache can pfree it. */
 		capacity = Max(nblocks, old ? old->capacity * 2 : 16);
 		cache = MemoryContextAllocZero(index->rd_indexcxt,
-									   offsetof(OmenCache, map) + sizeof(BlockNumber) * capacity);
+									   MAXALIGN(sizeof(OmenCache)) +
+									   (sizeof(BlockNumber) + sizeof(Buffer)) * capacity);
+		cache->map = (BlockNumber *) ((char *) cache + MAXALIGN(sizeof(OmenCache)));
+		cache->recent = (Buffer *) (cache->map + capacity);
 		if (old != NULL)
-			memcpy(cache, old, offsetof(OmenCache, map) + sizeof(BlockNumber) * old->nmapped);
+		{
+			cache->params = old->params;
+			cache->nmapped = old->nmapped;
+			memcpy(cache->map, old->map, sizeof(BlockNumber) * old->nmapped);
+			memcpy(cache->recent, old->recent, sizeof(Buffer) * old->nmapped);
+		}
 		cache->capacity = capacity;
 	}
 
@@ -236,6 +244,31 @@ OmenResetCache(Relation index)
 	index->rd_amcache = NULL;
 }
 
+/*
+ * Pins stream block j.  The directory cache remembers which buffer held each
+ * block last, and ReadRecentBuffer re-pins it without a buffer-table lookup
+ * when it still does: on a search's hot path that lookup is the biggest
+ * cost PostgreSQL adds per node.
+ */
+Buffer
+OmenReadStream(Relation index, uint32 j)
+{
+	OmenCache  *cache = (OmenCache *) index->rd_amcache;
+	BlockNumber blk;
+	Buffer		hint;
+	Buffer		buf;
+
+	if (unlikely(cache == NULL || j >= cache->nmapped))
+		cache = OmenLoadCache(index, j);
+	blk = cache->map[j];
+	hint = cache->recent[j];
+	if (BufferIsValid(hint) && OmenReadRecentBuffer(index, MAIN_FORKNUM, blk, hint))
+		return hint;
+	buf = ReadBuffer(index, blk);
+	cache->recent[j] = buf;
+	return buf;
+}
+
 /* Copies len bytes of node id, from offset within its slot, into dst. */
 void
 OmenReadNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offset,
@@ -248,7 +281,7 @@ OmenReadNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offset,
 	{
 		uint32		r = pos % U;
 		uint32		chunk = Min(len, U - r);
-		Buffer		buf = ReadBuffer(index, OmenStreamBlock(index, (uint32) (pos / U)));
+		Buffer		buf = OmenReadStream(index, (uint32) (pos / U));
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		memcpy(out, PageGetContents(BufferGetPage(buf)) + r, chunk);
@@ -374,7 +407,7 @@ OmenNodeDistance(Relation index, const OmenParams *p, uint32 id, const float *qu
 
 	if (likely(r + vlen <= U))
 	{
-		Buffer		buf = ReadBuffer(index, OmenStreamBlock(index, (uint32) (pos / U)));
+		Buffer		buf = OmenReadStream(index, (uint32) (pos / U));
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		d = p->distance(query, (const float *) (PageGetContents(BufferGetPage(buf)) + r), p->dims);

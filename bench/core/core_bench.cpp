@@ -1,0 +1,228 @@
+/*
+ * core_bench.cpp — the C++ core alone, with no database: how fast the graph
+ * builder links vectors and how fast/accurate a search over the built graph
+ * is, beside hnswlib (Debian's libhnswlib-dev) on the same data with the
+ * same parameters when its header is available.
+ *
+ * This separates the algorithm from PostgreSQL's costs (heap scan, buffer
+ * manager, executor): the SQL-level driver in bench/driver measures the
+ * product; this measures the engine inside it.
+ *
+ * Usage: core_bench [--threads N] [--m M] [--efc EF] [--queries Q] [--base N]
+ * Reads Fashion-MNIST from /usr/share/datasets/fashion-mnist.  Prints one JSON
+ * object per measured configuration on stdout.
+ */
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "omendb/omendb.h"
+
+#if __has_include(<hnswlib/hnswlib.h>)
+#include <hnswlib/hnswlib.h>
+#define HAVE_HNSWLIB 1
+#endif
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t0) {
+    return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+/* Reads an idx3 image file (gzip) as float vectors. */
+std::vector<float> read_idx(const std::string& path, uint32_t limit, uint32_t& dims) {
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (f == nullptr) throw std::runtime_error("cannot open " + path);
+    unsigned char h[16];
+    if (gzread(f, h, 16) != 16) throw std::runtime_error("short header in " + path);
+    auto be = [&](int o) {
+        return (uint32_t(h[o]) << 24) | (uint32_t(h[o + 1]) << 16) | (uint32_t(h[o + 2]) << 8) |
+               h[o + 3];
+    };
+    if (be(0) != 2051) throw std::runtime_error(path + " is not an idx3 file");
+    const uint32_t n = std::min(be(4), limit);
+    dims = be(8) * be(12);
+    std::vector<unsigned char> raw(size_t(n) * dims);
+    if (gzread(f, raw.data(), unsigned(raw.size())) != int(raw.size()))
+        throw std::runtime_error("short data in " + path);
+    gzclose(f);
+    return std::vector<float>(raw.begin(), raw.end());
+}
+
+/* Exact top-k by brute force on `threads` threads. */
+std::vector<uint32_t> ground_truth(const std::vector<float>& base, const std::vector<float>& q,
+                                   uint32_t dims, uint32_t k, uint32_t threads) {
+    const uint32_t n = uint32_t(base.size() / dims), nq = uint32_t(q.size() / dims);
+    std::vector<uint32_t> out(size_t(nq) * k);
+    auto work = [&](uint32_t from, uint32_t to) {
+        std::vector<std::pair<float, uint32_t>> d(n);
+        for (uint32_t i = from; i < to; i++) {
+            for (uint32_t j = 0; j < n; j++)
+                d[j] = {omen_l2_squared(&q[size_t(i) * dims], &base[size_t(j) * dims], dims), j};
+            std::partial_sort(d.begin(), d.begin() + k, d.end());
+            for (uint32_t r = 0; r < k; r++) out[size_t(i) * k + r] = d[r].second;
+        }
+    };
+    std::vector<std::thread> ts;
+    for (uint32_t t = 0; t < threads; t++)
+        ts.emplace_back(work, nq * t / threads, nq * (t + 1) / threads);
+    for (auto& t : ts) t.join();
+    return out;
+}
+
+double recall(const std::vector<uint32_t>& truth, const std::vector<uint32_t>& got, uint32_t k) {
+    size_t hit = 0;
+    for (size_t i = 0; i < truth.size(); i += k)
+        for (uint32_t a = 0; a < k; a++)
+            for (uint32_t b = 0; b < k; b++) hit += truth[i + a] == got[i + b];
+    return double(hit) / double(truth.size());
+}
+
+/* Search over the builder's graph with the core's search engine (upper levels greedily). */
+void omen_search_all(const OmenBuilder* b, uint32_t m, uint32_t dims, const std::vector<float>& q,
+                     uint32_t ef, uint32_t k, std::vector<uint32_t>& out) {
+    OmenSearch* s = nullptr;
+    OmenError err;
+    omen_search_create(&s, &err);
+    const OmenDistanceFn dist = omen_index_distance(OMEN_METRIC_L2);
+    const uint32_t n = omen_builder_count(b), nq = uint32_t(q.size() / dims);
+    std::vector<OmenCandidate> res(ef);
+    out.assign(size_t(nq) * k, OMEN_INVALID_NODE);
+    auto vec = [&](uint32_t id) {
+        return reinterpret_cast<const float*>(omen_builder_node(b, id) + OMEN_VECTOR_OFFSET(m));
+    };
+    auto links0 = [&](uint32_t id) {
+        return reinterpret_cast<const uint32_t*>(omen_builder_node(b, id) + OMEN_LINKS_OFFSET);
+    };
+    for (uint32_t i = 0; i < nq; i++) {
+        const float* qv = &q[size_t(i) * dims];
+        uint32_t cur = omen_builder_entry_point(b);
+        float cd = dist(qv, vec(cur), dims);
+        for (int l = omen_builder_max_level(b); l > 0; l--) {
+            for (bool changed = true; changed;) {
+                changed = false;
+                const uint32_t* ul = omen_builder_upper_links(b, cur, uint32_t(l));
+                for (uint32_t j = 0; ul && j < m && ul[j] != OMEN_INVALID_NODE; j++) {
+                    const float d = dist(qv, vec(ul[j]), dims);
+                    if (d < cd) cd = d, cur = ul[j], changed = true;
+                }
+            }
+        }
+        omen_search_begin(s, ef, n, &err);
+        omen_search_visit(s, cur);
+        omen_search_offer(s, cur, cd);
+        for (uint32_t c; (c = omen_search_next(s)) != OMEN_INVALID_NODE;) {
+            const uint32_t* l0 = links0(c);
+            for (uint32_t j = 0; j < 2 * m && l0[j] != OMEN_INVALID_NODE; j++)
+                if (omen_search_visit(s, l0[j]) == 1)
+                    omen_search_offer(s, l0[j], dist(qv, vec(l0[j]), dims));
+        }
+        const uint32_t got = omen_search_results(s, res.data(), ef);
+        for (uint32_t r = 0; r < std::min(got, k); r++) out[size_t(i) * k + r] = res[r].id;
+    }
+    omen_search_free(s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    uint32_t threads = 2, m = 16, efc = 64, nq = 1000, nbase = 60000;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string a = argv[i];
+        const uint32_t v = uint32_t(std::strtoul(argv[i + 1], nullptr, 10));
+        if (a == "--threads") threads = v;
+        else if (a == "--m") m = v;
+        else if (a == "--efc") efc = v;
+        else if (a == "--queries") nq = v;
+        else if (a == "--base") nbase = v;
+        else {
+            std::fprintf(stderr, "unknown option %s\n", a.c_str());
+            return 2;
+        }
+    }
+    try {
+        const std::string dir = "/usr/share/datasets/fashion-mnist/";
+        uint32_t dims = 0;
+        const std::vector<float> base = read_idx(dir + "train-images-idx3-ubyte.gz", nbase, dims);
+        const std::vector<float> q = read_idx(dir + "t10k-images-idx3-ubyte.gz", nq, dims);
+        const uint32_t n = uint32_t(base.size() / dims);
+        const uint32_t k = 10;
+        const std::vector<uint32_t> truth = ground_truth(base, q, dims, k, 2);
+
+        /* OmenDB core */
+        OmenBuildParams p{};
+        p.dims = dims;
+        p.m = m;
+        p.ef_construction = efc;
+        p.metric = OMEN_METRIC_L2;
+        p.seed = 42;
+        OmenBuilder* b = nullptr;
+        OmenError err;
+        if (omen_builder_create(&p, &b, &err) != OMEN_OK) throw std::runtime_error(err.message);
+        auto t0 = clock_type::now();
+        omen_builder_start(b, threads, &err);
+        uint8_t pl[6] = {0};
+        for (uint32_t i = 0; i < n; i++) omen_builder_add(b, &base[size_t(i) * dims], pl, &err);
+        omen_builder_finish_adding(b);
+        OmenStatus st;
+        while ((st = omen_builder_wait(b, 100, nullptr, &err)) == OMEN_PENDING) {
+        }
+        if (st != OMEN_OK) throw std::runtime_error(err.message);
+        const double build_s = seconds_since(t0);
+        std::printf("{\"engine\":\"omendb-core\",\"simd\":\"%s\",\"n\":%u,\"dims\":%u,\"m\":%u,"
+                    "\"ef_construction\":%u,\"threads\":%u,\"build_s\":%.3f,\"build_vps\":%.0f}\n",
+                    omen_simd_name(), n, dims, m, efc, threads, build_s, n / build_s);
+        for (uint32_t ef : {10u, 20u, 40u, 80u, 160u}) {
+            std::vector<uint32_t> got;
+            t0 = clock_type::now();
+            omen_search_all(b, m, dims, q, ef, k, got);
+            const double s = seconds_since(t0);
+            std::printf("{\"engine\":\"omendb-core\",\"ef_search\":%u,\"recall\":%.4f,\"qps\":%.0f}\n",
+                        ef, recall(truth, got, k), q.size() / dims / s);
+        }
+        omen_builder_free(b);
+
+#ifdef HAVE_HNSWLIB
+        hnswlib::L2Space space(dims);
+        hnswlib::HierarchicalNSW<float> h(&space, n, m, efc, 42);
+        t0 = clock_type::now();
+        std::vector<std::thread> ts;
+        for (uint32_t t = 0; t < threads; t++)
+            ts.emplace_back([&, t] {
+                for (uint32_t i = t; i < n; i += threads) h.addPoint(&base[size_t(i) * dims], i);
+            });
+        for (auto& t : ts) t.join();
+        const double hb = seconds_since(t0);
+        std::printf("{\"engine\":\"hnswlib\",\"n\":%u,\"dims\":%u,\"m\":%u,\"ef_construction\":%u,"
+                    "\"threads\":%u,\"build_s\":%.3f,\"build_vps\":%.0f}\n",
+                    n, dims, m, efc, threads, hb, n / hb);
+        for (uint32_t ef : {10u, 20u, 40u, 80u, 160u}) {
+            h.setEf(ef);
+            std::vector<uint32_t> got(truth.size());
+            t0 = clock_type::now();
+            for (uint32_t i = 0; i < q.size() / dims; i++) {
+                auto r = h.searchKnn(&q[size_t(i) * dims], k);
+                for (int j = int(k) - 1; j >= 0 && !r.empty(); j--, r.pop())
+                    got[size_t(i) * k + j] = uint32_t(r.top().second);
+            }
+            const double s = seconds_since(t0);
+            std::printf("{\"engine\":\"hnswlib\",\"ef_search\":%u,\"recall\":%.4f,\"qps\":%.0f}\n", ef,
+                        recall(truth, got, k), q.size() / dims / s);
+        }
+#endif
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "core_bench: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
