@@ -18,13 +18,13 @@
 
 #include "access/amapi.h"
 #include "access/reloptions.h"
+#include "access/relation.h"
 #include "commands/progress.h"
 #include "commands/vacuum.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/paths.h"
 #include "utils/float.h"
 #include "utils/guc.h"
-#include "utils/selfuncs.h"
 #include "utils/spccache.h"
 
 #include "omen.h"
@@ -112,10 +112,15 @@ omenbuildphasename(int64 phasenum)
 /*
  * Estimates the cost of an ordered scan (amcostestimate).
  *
- * An HNSW search touches roughly ef_search * m nodes on level 0 plus m per
- * upper level, each a random page read and a distance computation; all of it
- * happens before the first tuple is returned, so it is startup cost.  Without
- * an ORDER BY the index is useless and the path is priced out.
+ * An HNSW search computes about ef_search * m distances on level 0 plus m
+ * per upper level, each on a node read from a page; all of it happens before
+ * the first tuple comes back, so it is startup cost.  The pages it touches
+ * are random, but an index that fits in effective_cache_size is mostly in
+ * memory while it is being queried, so only the share that does not fit is
+ * charged as random reads; the metapage and the descent through the upper
+ * levels always are, which keeps a sequential scan cheaper on tiny tables.
+ * A distance costs more the more dimensions it has.  Without an ORDER BY the
+ * index is useless and the path is priced out.
  */
 static void
 omencostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -123,12 +128,18 @@ omencostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 				 Selectivity *indexSelectivity, double *indexCorrelation,
 				 double *indexPages)
 {
-	GenericCosts costs;
 	IndexOptInfo *index = path->indexinfo;
 	double		tuples = Max(index->tuples, 1.0);
-	int			m = OMEN_DEFAULT_M;
+	double		pages = Max((double) index->pages, 1.0);
+	double		spc_random_page_cost;
+	double		spc_seq_page_cost;
 	double		levels;
 	double		visited;
+	double		touched;
+	double		uncached;
+	double		per_distance;
+	int			m = OMEN_DEFAULT_M;
+	int			dims = 0;
 	Relation	indexRel;
 
 	if (path->indexorderbys == NIL)
@@ -143,22 +154,25 @@ omencostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 
 	indexRel = index_open(index->indexoid, NoLock);
 	m = OmenGetM(indexRel);
+	dims = TupleDescAttr(RelationGetDescr(indexRel), 0)->atttypmod;
 	index_close(indexRel, NoLock);
+	get_tablespace_page_costs(index->reltablespace, &spc_random_page_cost, &spc_seq_page_cost);
 
 	levels = log(tuples) / log(Max(m, 2));
 	visited = Min(tuples, (double) omen_ef_search * m + m * levels);
+	touched = Min(pages, visited * pages / tuples);
+	uncached = 1.0 - Min(1.0, (double) effective_cache_size / pages);
+	per_distance = cpu_operator_cost * (1.0 + Max(dims, 1) / 64.0);
 
-	MemSet(&costs, 0, sizeof(costs));
-	costs.numIndexTuples = visited;
-	genericcostestimate(root, path, loop_count, &costs);
-
-	/* One distance per visited node: charge it like an operator call per element block. */
-	costs.indexStartupCost = costs.indexTotalCost + visited * cpu_operator_cost;
-	*indexStartupCost = costs.indexStartupCost;
-	*indexTotalCost = costs.indexStartupCost + costs.numIndexTuples * cpu_index_tuple_cost;
-	*indexSelectivity = costs.indexSelectivity;
+	*indexStartupCost = spc_random_page_cost * (1.0 + levels) +
+		touched * (spc_random_page_cost * uncached + cpu_index_tuple_cost) +
+		visited * per_distance;
+	/* Every further row costs about m more distances as the search goes on. */
+	*indexTotalCost = *indexStartupCost +
+		tuples * (cpu_index_tuple_cost + m * per_distance);
+	*indexSelectivity = 1.0;
 	*indexCorrelation = 0;
-	*indexPages = costs.numIndexPages;
+	*indexPages = touched;
 }
 
 /* Returns the IndexAmRoutine of the omen access method. */

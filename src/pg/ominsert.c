@@ -366,7 +366,25 @@ OmenLinkerAddReverse(OmenLinker *st, uint32 nb, uint32 level, bool force)
 			continue;
 		}
 
-		/* Full: prune nb's neighbours plus the new node with the heuristic. */
+		/*
+		 * Full.  The heuristic below keeps the node only if no neighbour of
+		 * nb is closer to it than nb is; nb's list is itself a heuristic
+		 * choice, so check that first, measuring on the pages without
+		 * copying any vector: most reverse links end here.
+		 */
+		if (!force)
+		{
+			float		to_nb = OmenNodeDistance(st->index, p, nb, st->vec, st->sr.scratch);
+			bool		covered = false;
+
+			for (uint32 i = 0; i < cap && !covered; i++)
+				covered = OmenNodeDistance(st->index, p, st->cur[i], st->vec,
+										   st->sr.scratch) < to_nb;
+			if (covered)
+				return false;
+		}
+
+		/* Prune nb's neighbours plus the new node with the heuristic. */
 		OmenReadNodeBytes(st->index, p, nb, OMEN_VECTOR_OFFSET(p->m), p->dims * sizeof(float), base);
 		for (uint32 i = 0; i <= cap; i++)
 		{

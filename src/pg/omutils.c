@@ -393,29 +393,34 @@ OmenReplaceNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offs
 }
 
 /*
- * Index distance between query and node id's vector.  scratch must hold
- * dims floats; it is used only when the vector spans two pages.
+ * Index distance between query and node id's vector, computed on the pages
+ * themselves.  Every index distance is a sum over dimensions (squared L2,
+ * negative inner product, L1), so a vector that spans pages is measured
+ * piece by piece and the partial sums added, with no copy.  scratch is
+ * unused and kept for callers that may need it.
  */
 float
 OmenNodeDistance(Relation index, const OmenParams *p, uint32 id, const float *query,
 				 float *scratch)
 {
-	uint32		vlen = p->dims * sizeof(float);
 	uint64		pos = (uint64) id * p->slot_size + OMEN_VECTOR_OFFSET(p->m);
-	uint32		r = pos % U;
-	float		d;
+	uint32		done = 0;
+	float		d = 0;
 
-	if (likely(r + vlen <= U))
+	while (done < p->dims)
 	{
+		uint32		r = pos % U;
+		uint32		count = Min(p->dims - done, (U - r) / sizeof(float));
 		Buffer		buf = OmenReadStream(index, (uint32) (pos / U));
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		d = p->distance(query, (const float *) (PageGetContents(BufferGetPage(buf)) + r), p->dims);
+		d += p->distance(query + done,
+						 (const float *) (PageGetContents(BufferGetPage(buf)) + r), count);
 		UnlockReleaseBuffer(buf);
-		return d;
+		done += count;
+		pos += count * sizeof(float);
 	}
-	OmenReadNodeBytes(index, p, id, OMEN_VECTOR_OFFSET(p->m), vlen, scratch);
-	return p->distance(query, scratch, p->dims);
+	return d;
 }
 
 /* Number of link entries at a level: 2m on level 0, m above. */

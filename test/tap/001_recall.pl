@@ -39,6 +39,16 @@ ok($uses, 'k-NN query plan uses the omen index') or diag $plan;
 ($uses, $plan) = explain_uses_index($node, $EXACT, 'items', 'queries', '<->', 'items_omen');
 ok(!$uses, 'exact query plan does not use the index') or diag $plan;
 
+# The planner's own choice, with no enable_* nudges, at low and high
+# ef_search: the index is orders of magnitude faster than a sequential scan
+# of 20,000 x 784 vectors at any ef_search, so the estimate must say so.
+$node->safe_psql('postgres', 'ANALYZE items');
+for my $ef (40, 400)
+{
+	($uses, $plan) = explain_uses_index($node, "SET omen.ef_search = $ef;", 'items', 'queries', '<->', 'items_omen');
+	ok($uses, "the planner picks the omen index by itself at ef_search $ef") or diag $plan;
+}
+
 # Exact top-200 once (a sequential scan per query is the slow part); its
 # first 10 are the exact top-10.
 $t0 = time;
