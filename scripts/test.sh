@@ -5,6 +5,8 @@
 #   3. pg_regress suites (test/sql, test/expected) against a throwaway cluster;
 #   4. scripted tests against real clusters (test/tap: recall, concurrency,
 #      crash recovery, standby replay, vacuum), run as the postgres user.
+#   5. a smoke run of the benchmark suite (bench/run.sh --smoke: tiny synthetic
+#      data set on its own cluster, results checked by bench/check.pl).
 # Every cluster it starts is stopped at the end, also on failure.
 # Exits non-zero if anything failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -40,5 +42,8 @@ chown -R postgres:postgres "$TAP_DIR"
 	PERL5LIB="$($PG_CONFIG --pkglibdir)/pgxs/src/test/perl" \
 	TESTDIR="$TAP_DIR" PG_REGRESS="$($PG_CONFIG --pkglibdir)/pgxs/src/test/regress/pg_regress" \
 	prove --timer t/*.pl)
+
+log "benchmark suite smoke run"
+bash bench/run.sh --smoke
 
 log "all tests passed"

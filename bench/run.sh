@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# OmenDB benchmark suite: one command, as root, on a Debian machine.
+#
+#   bash bench/run.sh            full: Fashion-MNIST (60,000 x 784, 1,000 queries) and
+#                                synthetic (1,000,000 x 128, 1,000 queries) — long
+#   bash bench/run.sh --quick    a minute or two: Fashion-MNIST 10,000 x 784 (200 queries)
+#                                and synthetic 20,000 x 64 (200 queries)
+#   bash bench/run.sh --smoke    seconds: synthetic 2,000 x 16, results checked and thrown
+#                                away (scripts/test.sh runs this)
+# options
+#   --datasets LIST     fashion-mnist,synthetic (default both)
+#   --publish           also copy the plots to bench/plots/ (what BENCHMARKS.md shows)
+#   --wait-quiet        before each data set, wait (up to 10 minutes) until the
+#                       machine's CPUs have been at least 90% idle for 5 seconds
+#   --port N            the benchmark cluster's port (default 55440; smoke 55441)
+#   -- ARGS...          passed to every omenbench run (see bench/build/driver/omenbench --help)
+#
+# What it does: installs what is missing (scripts/lib.sh install_deps, plus
+# gnuplot-nox for the plots), builds and installs the extension, builds the
+# driver (bench/driver -> bench/build/driver/omenbench), starts a throwaway cluster
+# on its own socket and port, runs the driver once per data set, checks every
+# results file (bench/check.pl), draws the plots and writes the tables
+# (bench/report.pl), and stops the cluster at the end, also on failure.
+#
+# Results: bench/results/<dataset>[-quick]-<timestamp>.json, latest-*.json,
+# *.png and report.md (bench/results/ is not tracked; the ground-truth cache
+# lives in bench/results/cache/).
+#
+# Server settings, chosen for honest figures:
+#   fsync = on, synchronous_commit = on, full_page_writes = on — durable, as in
+#     production: every single-row INSERT waits for its WAL flush, and the
+#     build's WAL is written and flushed.  (scripts/lib.sh defaults to
+#     fsync = off for tests; the benchmark overrides it.)
+#   shared_buffers = 4GB, effective_cache_size = 16GB — the data sets fit, so
+#     queries measure the index, not the disk;
+#   maintenance_work_mem = 8GB — the graph is built in memory in one go;
+#   max_parallel_maintenance_workers = 1 — build_threads = 0 then means two
+#     build threads, one per core of the reference machine;
+#   max_wal_size = 32GB, checkpoint_timeout = 1h — no checkpoint lands inside
+#     a timed phase (the driver issues CHECKPOINT between phases instead);
+#   jit = off — JIT compilation would add tens of milliseconds to the
+#     sequential-scan baseline's queries and is off in most vector setups.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+cd "$OMEN_ROOT"
+
+mode=full datasets="fashion-mnist,synthetic" publish=0 wait_quiet=0 port="" extra=()
+while [ $# -gt 0 ]; do
+	case $1 in
+		--quick) mode=quick ;;
+		--smoke) mode=smoke ;;
+		--full) mode=full ;;
+		--publish) publish=1 ;;
+		--wait-quiet) wait_quiet=1 ;;
+		--datasets) datasets=${2:?--datasets needs a value}; shift ;;
+		--datasets=*) datasets=${1#*=} ;;
+		--port) port=${2:?--port needs a value}; shift ;;
+		--port=*) port=${1#*=} ;;
+		--) shift; extra=("$@"); break ;;
+		-h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+		*) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ "$mode" = smoke ] && datasets=synthetic
+
+if [ "$mode" = smoke ]; then
+	install_deps
+else
+	install_deps gnuplot-nox
+fi
+build_install
+
+log "building the benchmark driver"
+cmake -S bench/driver -B bench/build/driver -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build bench/build/driver -j"$(nproc)" >/dev/null
+DRIVER=$OMEN_ROOT/bench/build/driver/omenbench
+
+BENCH_DIR=$(mktemp -d /tmp/omendb-bench.XXXXXX)
+chmod 755 "$BENCH_DIR"
+trap 'stop_cluster "$BENCH_DIR/pg"; rm -rf "$BENCH_DIR"' EXIT
+
+if [ "$mode" = smoke ]; then
+	RESULTS=$BENCH_DIR/results
+	start_cluster "$BENCH_DIR/pg" "${port:-55441}" "fsync = on" "shared_buffers = 256MB" \
+		"maintenance_work_mem = 512MB" "jit = off"
+else
+	RESULTS=$OMEN_ROOT/bench/results
+	start_cluster "$BENCH_DIR/pg" "${port:-55440}" "fsync = on" "synchronous_commit = on" \
+		"full_page_writes = on" "shared_buffers = 4GB" "effective_cache_size = 16GB" \
+		"maintenance_work_mem = 8GB" "max_parallel_maintenance_workers = 1" \
+		"max_wal_size = 32GB" "checkpoint_timeout = 1h" "jit = off"
+fi
+mkdir -p "$RESULTS"
+
+# Percentage of CPU time not idle over the next $1 seconds (all CPUs, from /proc/stat).
+cpu_busy() {
+	local a b
+	read -r -a a < <(grep '^cpu ' /proc/stat)
+	sleep "$1"
+	read -r -a b < <(grep '^cpu ' /proc/stat)
+	local total=0 idle i
+	for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+	idle=$((b[4] - a[4] + b[5] - a[5]))
+	echo $((total > 0 ? 100 * (total - idle) / total : 0))
+}
+
+wait_for_quiet() {
+	local deadline=$((SECONDS + 600)) busy
+	while busy=$(cpu_busy 5); [ "$busy" -gt 10 ]; do
+		if [ $SECONDS -ge $deadline ]; then
+			log "machine still ${busy}% busy after 10 minutes; measuring anyway"
+			return
+		fi
+		log "machine ${busy}% busy; waiting for it to be quiet"
+	done
+	log "machine ${busy}% busy over 5 s: quiet enough"
+}
+
+rev=$(git -C "$OMEN_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
+files=()
+IFS=, read -r -a wanted <<<"$datasets"
+for ds in "${wanted[@]}"; do
+	args=(--dataset "$ds" --results-dir "$RESULTS" --source-rev "$rev")
+	case $mode:$ds in
+		smoke:synthetic) args+=(--rows 2000 --dims 16 --queries 50 --exact-queries 10 --clients 2
+			--ef-search 10,40,200 --cache-dir none --min-seconds 0) ;;
+		quick:fashion-mnist) args+=(--rows 10000 --queries 200 --tag quick) ;;
+		quick:synthetic) args+=(--rows 20000 --dims 64 --queries 200 --tag quick) ;;
+		full:fashion-mnist) args+=(--queries 1000) ;;
+		full:synthetic) args+=(--rows 1000000 --dims 128 --queries 1000) ;;
+		*) echo "bench/run.sh: unknown data set \"$ds\" (fashion-mnist, synthetic)" >&2; exit 2 ;;
+	esac
+	name=$ds
+	[ "$mode" = quick ] && name=$ds-quick
+	[ "$wait_quiet" = 1 ] && wait_for_quiet
+	log "$ds ($mode): load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	"$DRIVER" "${args[@]}" "${extra[@]}"
+	files+=("$RESULTS/latest-$name.json")
+done
+
+log "checking the results"
+min_recall=0.9
+perl bench/check.pl --min-recall "$min_recall" "${files[@]}"
+
+if [ "$mode" != smoke ]; then
+	log "plots and tables"
+	perl bench/report.pl --plots "$RESULTS" --markdown "$RESULTS/report.md" "${files[@]}"
+	if [ "$publish" = 1 ]; then
+		mkdir -p bench/plots
+		for f in "${files[@]}"; do
+			n=$(basename "$f" .json)
+			cp "$RESULTS/${n#latest-}-recall-qps.png" bench/plots/
+		done
+		cp "$RESULTS/build.png" "$RESULTS/insert.png" bench/plots/
+		log "plots copied to bench/plots/"
+	fi
+	log "done: $RESULTS/report.md"
+fi
