@@ -9,8 +9,11 @@
  * product; this measures the engine inside it.
  *
  * Usage: core_bench [--threads N] [--m M] [--efc EF] [--queries Q] [--base N]
- * Reads Fashion-MNIST from /usr/share/datasets/fashion-mnist.  Prints one JSON
- * object per measured configuration on stdout.
+ *                   [--synthetic DIMS]
+ * Reads Fashion-MNIST from /usr/share/datasets/fashion-mnist, or with
+ * --synthetic makes a seeded set of --base vectors of DIMS dimensions
+ * (Gaussian clusters, like bench/driver's).  Prints one JSON object per
+ * measured configuration on stdout.
  */
 #include <zlib.h>
 
@@ -19,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -57,6 +61,20 @@ std::vector<float> read_idx(const std::string& path, uint32_t limit, uint32_t& d
         throw std::runtime_error("short data in " + path);
     gzclose(f);
     return std::vector<float>(raw.begin(), raw.end());
+}
+
+/* Seeded Gaussian clusters: 100 centres, unit noise in every dimension. */
+std::vector<float> synthetic(uint32_t n, uint32_t dims, uint32_t seed) {
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    std::vector<float> centres(size_t(100) * dims);
+    for (float& c : centres) c = 5.0f * g(rng);
+    std::vector<float> out(size_t(n) * dims);
+    for (uint32_t i = 0; i < n; i++) {
+        const float* c = &centres[size_t(rng() % 100) * dims];
+        for (uint32_t d = 0; d < dims; d++) out[size_t(i) * dims + d] = c[d] + g(rng);
+    }
+    return out;
 }
 
 /* Exact top-k by brute force on `threads` threads. */
@@ -136,7 +154,7 @@ void omen_search_all(const OmenBuilder* b, uint32_t m, uint32_t dims, const std:
 }  // namespace
 
 int main(int argc, char** argv) {
-    uint32_t threads = 2, m = 16, efc = 64, nq = 1000, nbase = 60000;
+    uint32_t threads = 2, m = 16, efc = 64, nq = 1000, nbase = 60000, synth_dims = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         const uint32_t v = uint32_t(std::strtoul(argv[i + 1], nullptr, 10));
@@ -145,6 +163,7 @@ int main(int argc, char** argv) {
         else if (a == "--efc") efc = v;
         else if (a == "--queries") nq = v;
         else if (a == "--base") nbase = v;
+        else if (a == "--synthetic") synth_dims = v;
         else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
@@ -152,9 +171,12 @@ int main(int argc, char** argv) {
     }
     try {
         const std::string dir = "/usr/share/datasets/fashion-mnist/";
-        uint32_t dims = 0;
-        const std::vector<float> base = read_idx(dir + "train-images-idx3-ubyte.gz", nbase, dims);
-        const std::vector<float> q = read_idx(dir + "t10k-images-idx3-ubyte.gz", nq, dims);
+        uint32_t dims = synth_dims;
+        const std::vector<float> base = synth_dims
+                                            ? synthetic(nbase, dims, 42)
+                                            : read_idx(dir + "train-images-idx3-ubyte.gz", nbase, dims);
+        const std::vector<float> q = synth_dims ? synthetic(nq, dims, 43)
+                                                : read_idx(dir + "t10k-images-idx3-ubyte.gz", nq, dims);
         const uint32_t n = uint32_t(base.size() / dims);
         const uint32_t k = 10;
         const std::vector<uint32_t> truth = ground_truth(base, q, dims, k, 2);
