@@ -127,7 +127,11 @@ $own = knn($node, settings => $INDEX, base => 'items',
 is(scalar(keys %$own), 30, '30 own-vector queries ran');
 is(scalar(@missed), 0, 'rows inserted into the emptied index are found by their own vectors');
 my $size2 = q1(q{SELECT pg_relation_size('items_omen')});
-cmp_ok($size2, '<=', $size1, 'refilling the emptied index reuses slots (no growth)');
+# Slots are reused; a new node whose level is above its slot's old one
+# needs a new upper-level tuple, which can take a new upper page now and
+# then (one seen in CI).  Without slot reuse 300 rows of 784 dimensions
+# would add about 120 pages.
+cmp_ok($size2, '<=', $size1 + 4 * 8192, 'refilling the emptied index reuses slots (at most 4 new pages)');
 
 $node->stop;
 done_testing();
