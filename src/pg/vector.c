@@ -447,21 +447,33 @@ omendb_vector_to_float4(PG_FUNCTION_ARGS)
  * Distances (the core's SIMD kernels)
  * ------------------------------------------------------------------------ */
 
-/* Euclidean distance. */
-OMEN_FUNCTION_INFO(omendb_l2_distance);
-Datum
-omendb_l2_distance(PG_FUNCTION_ARGS)
+/*
+ * A distance from one of the core's kernels over the two vector arguments,
+ * after the dimension check: kernel(a, b) times sign, square-rooted if asked.
+ */
+static Datum
+VectorKernelDistance(FunctionCallInfo fcinfo, OmenDistanceFn kernel, double sign, bool root)
 {
 	Vector	   *a = PG_GETARG_VECTOR_P(0);
 	Vector	   *b = PG_GETARG_VECTOR_P(1);
 	double		result;
 
 	CheckDims(a, b);
-	result = sqrt((double) omen_l2_squared(a->x, b->x, (size_t) a->dim));
+	result = sign * (double) kernel(a->x, b->x, (size_t) a->dim);
+	if (root)
+		result = sqrt(result);
 
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
 	PG_RETURN_FLOAT8(result);
+}
+
+/* Euclidean distance. */
+OMEN_FUNCTION_INFO(omendb_l2_distance);
+Datum
+omendb_l2_distance(PG_FUNCTION_ARGS)
+{
+	return VectorKernelDistance(fcinfo, omen_l2_squared, 1.0, true);
 }
 
 /* Squared Euclidean distance (what the index orders by for <->). */
@@ -469,16 +481,7 @@ OMEN_FUNCTION_INFO(omendb_vector_l2_squared_distance);
 Datum
 omendb_vector_l2_squared_distance(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-	double		result;
-
-	CheckDims(a, b);
-	result = (double) omen_l2_squared(a->x, b->x, (size_t) a->dim);
-
-	PG_FREE_IF_COPY(a, 0);
-	PG_FREE_IF_COPY(b, 1);
-	PG_RETURN_FLOAT8(result);
+	return VectorKernelDistance(fcinfo, omen_l2_squared, 1.0, false);
 }
 
 /* Inner (dot) product. */
@@ -486,16 +489,7 @@ OMEN_FUNCTION_INFO(omendb_inner_product);
 Datum
 omendb_inner_product(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-	double		result;
-
-	CheckDims(a, b);
-	result = (double) omen_inner_product(a->x, b->x, (size_t) a->dim);
-
-	PG_FREE_IF_COPY(a, 0);
-	PG_FREE_IF_COPY(b, 1);
-	PG_RETURN_FLOAT8(result);
+	return VectorKernelDistance(fcinfo, omen_inner_product, 1.0, false);
 }
 
 /* Negative inner product, the <#> operator (smaller is more similar). */
@@ -503,16 +497,15 @@ OMEN_FUNCTION_INFO(omendb_vector_negative_inner_product);
 Datum
 omendb_vector_negative_inner_product(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-	double		result;
+	return VectorKernelDistance(fcinfo, omen_inner_product, -1.0, false);
+}
 
-	CheckDims(a, b);
-	result = -(double) omen_inner_product(a->x, b->x, (size_t) a->dim);
-
-	PG_FREE_IF_COPY(a, 0);
-	PG_FREE_IF_COPY(b, 1);
-	PG_RETURN_FLOAT8(result);
+/* Taxicab distance. */
+OMEN_FUNCTION_INFO(omendb_l1_distance);
+Datum
+omendb_l1_distance(PG_FUNCTION_ARGS)
+{
+	return VectorKernelDistance(fcinfo, omen_l1_distance, 1.0, false);
 }
 
 /* Cosine distance 1 - cos(a, b); NaN when either vector is zero. */
@@ -526,23 +519,6 @@ omendb_cosine_distance(PG_FUNCTION_ARGS)
 
 	CheckDims(a, b);
 	result = omen_cosine_distance(a->x, b->x, (size_t) a->dim);
-
-	PG_FREE_IF_COPY(a, 0);
-	PG_FREE_IF_COPY(b, 1);
-	PG_RETURN_FLOAT8(result);
-}
-
-/* Taxicab distance. */
-OMEN_FUNCTION_INFO(omendb_l1_distance);
-Datum
-omendb_l1_distance(PG_FUNCTION_ARGS)
-{
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-	double		result;
-
-	CheckDims(a, b);
-	result = (double) omen_l1_distance(a->x, b->x, (size_t) a->dim);
 
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
