@@ -269,6 +269,20 @@ OmenReadStream(Relation index, uint32 j)
 	return buf;
 }
 
+/*
+ * Makes sure the directory cache maps every page of stream bytes
+ * [pos, pos + len).  Code that holds several page locks at once calls this
+ * first: loading the cache takes the metapage's share lock, and taking that
+ * while holding a node page's lock could deadlock with an insert that holds
+ * the metapage and reads a node page (lock order is metapage first).
+ */
+static void
+OmenMapRange(Relation index, uint64 pos, uint32 len)
+{
+	if (len > 0)
+		(void) OmenStreamBlock(index, (uint32) ((pos + len - 1) / U));
+}
+
 /* Copies len bytes of node id, from offset within its slot, into dst. */
 void
 OmenReadNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offset,
@@ -304,6 +318,7 @@ OmenWriteNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offset
 	uint64		pos = (uint64) id * p->slot_size + offset;
 	const char *in = (const char *) src;
 
+	OmenMapRange(index, pos, len);
 	while (len > 0)
 	{
 		GenericXLogState *state = GenericXLogStart(index);
@@ -352,6 +367,7 @@ OmenReplaceNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offs
 
 	Assert((start + len - 1) / U - start / U < MAX_GENERIC_XLOG_PAGES);
 
+	OmenMapRange(index, start, len);
 	state = GenericXLogStart(index);
 	for (pos = start - start % U; pos < start + len; pos += U)
 	{
