@@ -24,6 +24,7 @@ PG_OBJS = \
 
 CORE_OBJS = \
 	src/core/distance.o \
+	src/core/half.o \
 	src/core/select.o \
 	src/core/search.o \
 	src/core/builder.o \
@@ -61,7 +62,7 @@ override with_llvm = no
 include $(PGXS)
 
 # Per-architecture kernel flags (one translation unit per instruction set).
-src/core/simd/kernels_avx2.o: override CXXFLAGS += -mavx2 -mfma
+src/core/simd/kernels_avx2.o: override CXXFLAGS += -mavx2 -mfma -mf16c
 src/core/simd/kernels_avx512.o: override CXXFLAGS += -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
 
 # Every object depends on the boundary header; core objects on the core headers.

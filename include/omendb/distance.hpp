@@ -28,12 +28,14 @@
  * never reads outside [p, p + n), no allocation, no exceptions; with n == 0
  * the pointers are not dereferenced and the result is 0.  Accumulation is in
  * float; results may differ from the scalar set by rounding only (see the
- * error bound in test/unit/test_distance.cpp).
+ * error bound in test/unit/test_distance.cpp).  The *_half kernels read n
+ * floats from q and n uint16_t from x under the same rules.
  */
 #ifndef OMENDB_DISTANCE_HPP
 #define OMENDB_DISTANCE_HPP
 
 #include <cstddef>
+#include <cstdint>
 
 namespace omendb::simd {
 
@@ -44,6 +46,8 @@ using binary_kernel = float (*)(const float* a, const float* b, std::size_t n) n
 using unary_kernel = float (*)(const float* a, std::size_t n) noexcept;
 using dot_norms_kernel = void (*)(const float* a, const float* b, std::size_t n,
                                   float out[3]) noexcept;
+/* A float query q against a vector x stored as IEEE binary16 bit patterns. */
+using half_kernel = float (*)(const float* q, const std::uint16_t* x, std::size_t n) noexcept;
 
 /* One implementation of every distance primitive, for one instruction set. */
 struct KernelSet {
@@ -54,6 +58,11 @@ struct KernelSet {
     dot_norms_kernel dot_norms;      /* out = {a.b, |a|^2, |b|^2}, one pass */
     unary_kernel norm_squared;       /* sum a[i]^2 */
     binary_kernel neg_inner_product; /* -(sum a[i] * b[i]): index distance of IP/cosine */
+    /* Half-stored x (half.cpp, simd_half_kernels.hpp): x[i] widened to float exactly. */
+    half_kernel l2_squared_half;        /* sum (q[i] - x[i])^2 */
+    half_kernel inner_product_half;     /* sum q[i] * x[i] */
+    half_kernel l1_half;                /* sum |q[i] - x[i]| */
+    half_kernel neg_inner_product_half; /* -(sum q[i] * x[i]) */
 };
 
 /* ---- scalar reference (distance.cpp) ---- */
@@ -70,6 +79,21 @@ void scalar_dot_norms(const float* a, const float* b, std::size_t n, float out[3
 float scalar_norm_squared(const float* a, std::size_t n) noexcept;
 /* Reference -(sum a[i] * b[i]). */
 float scalar_neg_inner_product(const float* a, const float* b, std::size_t n) noexcept;
+/* ---- scalar half reference (half.cpp) ---- */
+
+/* Exact float value of one binary16 bit pattern. */
+float half_to_float(std::uint16_t h) noexcept;
+/* Nearest binary16 (ties to even, overflow to inf, NaN kept) of a float. */
+std::uint16_t float_to_half(float f) noexcept;
+/* Reference sum (q[i] - x[i])^2, one float accumulator, index order. */
+float scalar_l2_squared_half(const float* q, const std::uint16_t* x, std::size_t n) noexcept;
+/* Reference sum q[i] * x[i]. */
+float scalar_inner_product_half(const float* q, const std::uint16_t* x, std::size_t n) noexcept;
+/* Reference sum |q[i] - x[i]|. */
+float scalar_l1_half(const float* q, const std::uint16_t* x, std::size_t n) noexcept;
+/* Reference -(sum q[i] * x[i]). */
+float scalar_neg_inner_product_half(const float* q, const std::uint16_t* x, std::size_t n) noexcept;
+
 /* The scalar reference set (always available). */
 const KernelSet* scalar_kernels() noexcept;
 
@@ -81,7 +105,7 @@ const KernelSet* scalar_kernels() noexcept;
 #define OMEN_SIMD_X86 1
 /* SSE2 kernels (baseline on x86-64). */
 const KernelSet* sse2_kernels() noexcept;
-/* AVX2 + FMA kernels. */
+/* AVX2 + FMA + F16C kernels. */
 const KernelSet* avx2_kernels() noexcept;
 /* AVX-512 (F, BW, DQ, VL) kernels. */
 const KernelSet* avx512_kernels() noexcept;

@@ -125,6 +125,47 @@ float		omen_norm_squared(const float *a, size_t n) OMEN_NOEXCEPT;
 OmenDistanceFn omen_index_distance(OmenMetric metric) OMEN_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
+ * Compact vector storage (half precision)
+ *
+ * A stored vector may be kept as IEEE 754 binary16 ("half"), 2 bytes per
+ * dimension instead of 4; the query stays in float.  Half values are passed
+ * as their raw uint16_t bit patterns (host byte order).  The distance
+ * functions widen each stored element to float exactly (every half value is
+ * a float value) and then compute what the float functions above compute,
+ * with the same kernels' accuracy.  Any alignment, n >= 0.
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Converts n floats to half: round to nearest, ties to even; magnitudes that
+ * round beyond 65504 become +/-inf; results below 2^-14 become subnormal or
+ * (signed) zero; inf stays inf; NaN stays NaN (sign and the top 10 payload
+ * bits kept, a payload that would vanish becomes the quiet bit).  in and out
+ * must not overlap.
+ */
+void		omen_float_to_half(const float *in, uint16_t *out, size_t n) OMEN_NOEXCEPT;
+
+/* Converts n halves to float, exactly (subnormals, inf and NaN payloads included). */
+void		omen_half_to_float(const uint16_t *in, float *out, size_t n) OMEN_NOEXCEPT;
+
+/* sum (q[i] - x[i])^2, x in half */
+float		omen_l2_squared_half(const float *q, const uint16_t *x, size_t n) OMEN_NOEXCEPT;
+
+/* sum q[i] * x[i], x in half */
+float		omen_inner_product_half(const float *q, const uint16_t *x, size_t n) OMEN_NOEXCEPT;
+
+/* sum |q[i] - x[i]|, x in half */
+float		omen_l1_distance_half(const float *q, const uint16_t *x, size_t n) OMEN_NOEXCEPT;
+
+typedef float (*OmenHalfDistanceFn) (const float *q, const uint16_t *x, size_t n);
+
+/*
+ * omen_index_distance() for a half-stored vector x against a float query q:
+ * squared L2 for L2, the negative inner product for inner product and
+ * cosine, L1 for L1; nullptr for an unknown metric.
+ */
+OmenHalfDistanceFn omen_index_distance_half(OmenMetric metric) OMEN_NOEXCEPT;
+
+/* ------------------------------------------------------------------------
  * Text form of a vector: "[1, 2.5, -3e-2]"
  * ------------------------------------------------------------------------ */
 

@@ -214,10 +214,21 @@ struct kernel_impl {
         return r;
     }
 
-    /* The table of this instantiation, named name. */
+    /* The table of this instantiation, named name; the half kernels are the
+     * scalar ones until a file with a half path replaces them
+     * (simd_half_kernels.hpp). */
     static constexpr KernelSet make_set(const char* name) noexcept {
-        return KernelSet{name,       &l2_squared,   &inner_product,    &l1,
-                         &dot_norms, &norm_squared, &neg_inner_product};
+        return KernelSet{name,
+                         &l2_squared,
+                         &inner_product,
+                         &l1,
+                         &dot_norms,
+                         &norm_squared,
+                         &neg_inner_product,
+                         &scalar_l2_squared_half,
+                         &scalar_inner_product_half,
+                         &scalar_l1_half,
+                         &scalar_neg_inner_product_half};
     }
 };
 

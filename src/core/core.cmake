@@ -16,7 +16,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|i.86)$")
        "${OMEN_KERNEL_DIR}/kernels_avx2.cpp"
        "${OMEN_KERNEL_DIR}/kernels_avx512.cpp")
   set_source_files_properties("${OMEN_KERNEL_DIR}/kernels_avx2.cpp"
-    PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+    PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-mf16c")
   set_source_files_properties("${OMEN_KERNEL_DIR}/kernels_avx512.cpp"
     PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512dq;-mavx512vl;-mfma")
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")

@@ -15,13 +15,13 @@
  * one (see distance.hpp).  This file is compiled without any SIMD flags, so
  * the checks themselves run on every CPU of the architecture.
  *
- * x86 checks.  CPUID.1:ECX tells OSXSAVE, AVX and FMA; CPUID.(7,0):EBX tells
+ * x86 checks.  CPUID.1:ECX tells OSXSAVE, AVX, FMA and F16C; CPUID.(7,0):EBX tells
  * AVX2 and AVX512 F/DQ/BW/VL.  A CPU that has AVX may still run under an OS
  * that does not save the wide registers on a context switch; XGETBV(0) reads
  * XCR0, whose bits 1 and 2 (SSE, AVX state) must be set for AVX2 and bits 5,
  * 6 and 7 (opmask, upper halves of ZMM0-15, ZMM16-31) in addition for
  * AVX-512.  XGETBV itself is only executed when CPUID reports OSXSAVE.
- *   avx2   = AVX + AVX2 + FMA + XCR0{1,2}
+ *   avx2   = AVX + AVX2 + FMA + F16C + XCR0{1,2}   (F16C: the half kernels)
  *   avx512 = avx2 + AVX512F + DQ + BW + VL + XCR0{1,2,5,6,7}
  * (the AVX-512 file is compiled with -mfma -mavx512{f,bw,dq,vl}, so all of
  * them are required even where the kernels use only AVX512F).
@@ -100,16 +100,24 @@ float scalar_neg_inner_product(const float* a, const float* b, std::size_t n) no
 
 namespace {
 
-constexpr KernelSet k_scalar_set = {
-    "scalar",          &scalar_l2_squared,   &scalar_inner_product,    &scalar_l1,
-    &scalar_dot_norms, &scalar_norm_squared, &scalar_neg_inner_product};
+constexpr KernelSet k_scalar_set = {"scalar",
+                                    &scalar_l2_squared,
+                                    &scalar_inner_product,
+                                    &scalar_l1,
+                                    &scalar_dot_norms,
+                                    &scalar_norm_squared,
+                                    &scalar_neg_inner_product,
+                                    &scalar_l2_squared_half,
+                                    &scalar_inner_product_half,
+                                    &scalar_l1_half,
+                                    &scalar_neg_inner_product_half};
 
 #if defined(OMEN_SIMD_X86)
 
 /* What the CPU and the OS together allow on x86. */
 struct x86_support {
     bool sse2 = false;
-    bool avx2 = false;   /* AVX2 + FMA, YMM state enabled */
+    bool avx2 = false;   /* AVX2 + FMA + F16C, YMM state enabled */
     bool avx512 = false; /* avx2 + AVX512 F/DQ/BW/VL, ZMM and opmask state enabled */
 };
 
@@ -132,6 +140,7 @@ x86_support probe_x86() noexcept {
     if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return s;
     s.sse2 = (edx & (1u << 26)) != 0;
     const bool fma = (ecx & (1u << 12)) != 0;
+    const bool f16c = (ecx & (1u << 29)) != 0;
     const bool osxsave = (ecx & (1u << 27)) != 0;
     const bool avx = (ecx & (1u << 28)) != 0;
     if (!osxsave || !avx) return s;
@@ -148,7 +157,7 @@ x86_support probe_x86() noexcept {
     const bool avx512bw = (ebx & (1u << 30)) != 0;
     const bool avx512vl = (ebx & (1u << 31)) != 0;
 
-    s.avx2 = ymm_state && avx && avx2 && fma;
+    s.avx2 = ymm_state && avx && avx2 && fma && f16c;
     s.avx512 = s.avx2 && zmm_state && avx512f && avx512dq && avx512bw && avx512vl;
 #endif
     return s;

@@ -412,7 +412,8 @@ TEST(Dispatch, NamesMatchTables) {
 TEST(Dispatch, AgreesWithCompilerCpuDetection) {
     __builtin_cpu_init();
     EXPECT_TRUE(omendb::simd::isa_supported(Isa::sse2));
-    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                      __builtin_cpu_supports("f16c");
     EXPECT_EQ(omendb::simd::isa_supported(Isa::avx2), avx2);
     const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
                         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&

@@ -1,13 +1,18 @@
 /*
  * kernels_avx2.cpp — distance kernels for AVX2 with FMA (8 floats per batch).
  *
- * Compiled with -mavx2 -mfma (Makefile and test/unit/CMakeLists.txt), so any
- * function in this file may contain AVX2/FMA instructions: the dispatcher in
- * distance.cpp calls these kernels only after it has checked CPUID (AVX2,
- * FMA) and XCR0 (the OS saves YMM state).  The getter itself only returns the
- * address of a constant-initialised table, so calling it is safe on any x86
- * CPU.  Multiply-adds are fused (one rounding).  The tail (n % 8 elements) is
- * done with scalar code.  See simd_kernels.hpp for the loop structure.
+ * Compiled with -mavx2 -mfma -mf16c (Makefile and src/core/core.cmake), so
+ * any function in this file may contain AVX2/FMA/F16C instructions: the
+ * dispatcher in distance.cpp calls these kernels only after it has checked
+ * CPUID (AVX2, FMA, F16C) and XCR0 (the OS saves YMM state).  The getter
+ * itself only returns the address of a constant-initialised table, so
+ * calling it is safe on any x86 CPU.  Multiply-adds are fused (one
+ * rounding).  The tail (n % 8 elements) of the float kernels is done with
+ * scalar code.  See simd_kernels.hpp for the loop structure.
+ *
+ * Half kernels (simd_half_kernels.hpp): 8 halves widened by vcvtph2ps
+ * (F16C); the tail goes through 8-lane zeroed stack buffers, as AVX2 has no
+ * 16-bit masked load.
  *
  * On a non-x86 target this file compiles to nothing; compiled without the
  * flags, the getter returns nullptr.
@@ -16,7 +21,13 @@
 
 #if defined(OMEN_SIMD_X86)
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "omendb/simd_half_kernels.hpp"
 #include "omendb/simd_kernels.hpp"
 
 namespace omendb::simd {
@@ -31,9 +42,29 @@ struct avx2_traits {
     static batch fmadd(const batch& x, const batch& y, const batch& z) noexcept {
         return xsimd::fma(x, y, z);
     }
+
+    /* 8 halves from p (any alignment), widened to float exactly. */
+    static batch load_half(const std::uint16_t* p) noexcept {
+        return batch(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+    }
+
+    /* Lanes [0, k) from p, the rest 0 (0 < k < 8); reads only p[0..k). */
+    static batch load_partial(const float* p, std::size_t k) noexcept {
+        float buf[8] = {};
+        std::memcpy(buf, p, k * sizeof(float));
+        return batch::load_unaligned(buf);
+    }
+
+    /* Halves [0, k) from p widened, the rest 0 (0 < k < 8); reads only p[0..k). */
+    static batch load_half_partial(const std::uint16_t* p, std::size_t k) noexcept {
+        std::uint16_t buf[8] = {};
+        std::memcpy(buf, p, k * sizeof(std::uint16_t));
+        return load_half(buf);
+    }
 };
 
-constexpr KernelSet k_avx2_set = kernel_impl<avx2_traits>::make_set("avx2");
+constexpr KernelSet k_avx2_set =
+    half_kernel_impl<avx2_traits>::with_half(kernel_impl<avx2_traits>::make_set("avx2"));
 
 }  // namespace
 
@@ -44,10 +75,10 @@ const KernelSet* avx2_kernels() noexcept {
 
 }  // namespace omendb::simd
 
-#else /* !(__AVX2__ && __FMA__) */
+#else /* !(__AVX2__ && __FMA__ && __F16C__) */
 
 namespace omendb::simd {
-/* Not compiled with -mavx2 -mfma: no AVX2 set in this build. */
+/* Not compiled with -mavx2 -mfma -mf16c: no AVX2 set in this build. */
 const KernelSet* avx2_kernels() noexcept {
     return nullptr;
 }

@@ -14,6 +14,10 @@
  * lanes never fault, even across a page boundary) and zeroes the rest, so the
  * tail costs one extra batch step instead of up to 15 scalar ones.
  *
+ * Half kernels (simd_half_kernels.hpp): 16 halves widened by vcvtph2ps
+ * (AVX512F); the tail by _mm256_maskz_loadu_epi16 (AVX512BW + VL), which
+ * like the float masked load reads only the unmasked 16-bit lanes.
+ *
  * On a non-x86 target this file compiles to nothing; compiled without the
  * flags, the getter returns nullptr.
  */
@@ -25,6 +29,9 @@
     defined(__AVX512VL__) && defined(__FMA__)
 #include <immintrin.h>
 
+#include <cstdint>
+
+#include "omendb/simd_half_kernels.hpp"
 #include "omendb/simd_kernels.hpp"
 
 namespace omendb::simd {
@@ -45,9 +52,25 @@ struct avx512_traits {
         const __mmask16 mask = static_cast<__mmask16>((1u << k) - 1u);
         return batch(_mm512_maskz_loadu_ps(mask, p));
     }
+
+    /* 16 halves from p (any alignment), widened to float exactly. */
+    static batch load_half(const std::uint16_t* p) noexcept {
+        /* maskz with a full mask: the same vcvtph2ps as _mm512_cvtph_ps, whose GCC 12
+         * definition (merging into _mm512_undefined_ps) trips -Wmaybe-uninitialized. */
+        return batch(
+            _mm512_maskz_cvtph_ps(static_cast<__mmask16>(0xFFFFu),
+                                  _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))));
+    }
+
+    /* Halves [0, k) from p widened, the others zero; reads nothing at or past p + k. */
+    static batch load_half_partial(const std::uint16_t* p, std::size_t k) noexcept {
+        const __mmask16 mask = static_cast<__mmask16>((1u << k) - 1u);
+        return batch(_mm512_maskz_cvtph_ps(mask, _mm256_maskz_loadu_epi16(mask, p)));
+    }
 };
 
-constexpr KernelSet k_avx512_set = kernel_impl<avx512_traits>::make_set("avx512");
+constexpr KernelSet k_avx512_set =
+    half_kernel_impl<avx512_traits>::with_half(kernel_impl<avx512_traits>::make_set("avx512"));
 
 }  // namespace
 
