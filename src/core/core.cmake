@@ -2,11 +2,14 @@
 # (test/unit, bench/driver, bench/core).  include() it after setting OMEN_ROOT;
 # it defines
 #   OMEN_CORE_SOURCES    every src/core/*.cpp (GLOB: new files are picked up)
+#   OMEN_DISTANCE_SOURCES the distance functions alone (dispatch, scalar and
+#                        half references), for tools that need only those
 #   OMEN_KERNEL_SOURCES  the SIMD kernel files of the host architecture, each
 #                        compiled with only its own instruction-set flags, as
 #                        the PGXS Makefile does, so the run-time dispatcher
 #                        makes the same choice as inside the server.
 file(GLOB OMEN_CORE_SOURCES CONFIGURE_DEPENDS "${OMEN_ROOT}/src/core/*.cpp")
+set(OMEN_DISTANCE_SOURCES "${OMEN_ROOT}/src/core/distance.cpp" "${OMEN_ROOT}/src/core/half.cpp")
 
 set(OMEN_KERNEL_DIR "${OMEN_ROOT}/src/core/simd")
 set(OMEN_KERNEL_SOURCES "")
