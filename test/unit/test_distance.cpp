@@ -46,45 +46,14 @@
 #include <string>
 #include <vector>
 
+#include "kernel_testing.hpp"
 #include "omendb/distance.hpp"
 #include "omendb/omendb.h"
 
-namespace omendb::simd {
-/* Lets GoogleTest print an Isa by name. */
-void PrintTo(Isa isa, std::ostream* os) {
-    *os << isa_name(isa);
-}
-}  // namespace omendb::simd
-
 namespace {
 
-using omendb::simd::Isa;
+using namespace omendb::kernel_testing;
 using omendb::simd::KernelSet;
-
-constexpr Isa k_all_isas[] = {Isa::scalar, Isa::sse2, Isa::avx2, Isa::avx512, Isa::neon};
-
-/* Every kernel set that is compiled in and may run on this machine. */
-std::vector<Isa> runnable_isas() {
-    std::vector<Isa> v;
-    for (Isa isa : k_all_isas)
-        if (omendb::simd::kernels_for(isa) != nullptr && omendb::simd::isa_supported(isa))
-            v.push_back(isa);
-    return v;
-}
-
-/* The dimensions every kernel is checked at: 0..300, then block boundaries and large sizes. */
-std::vector<std::size_t> test_dims() {
-    std::vector<std::size_t> d;
-    for (std::size_t n = 0; n <= 300; ++n) d.push_back(n);
-    for (std::size_t n : {511, 512, 513, 1000, 1536, 2048, 4095, 4096, 8191, 16000}) d.push_back(n);
-    return d;
-}
-
-/* An exact-ish reference: the value in double and the sum of absolute terms. */
-struct reference {
-    double value = 0.0;
-    double abs_sum = 0.0;
-};
 
 reference ref_l2(const float* a, const float* b, std::size_t n) {
     reference r;
@@ -115,21 +84,6 @@ reference ref_l1(const float* a, const float* b, std::size_t n) {
 
 reference ref_norm(const float* a, std::size_t n) {
     return ref_ip(a, a, n);
-}
-
-/* The error bound derived at the top of this file. */
-double tolerance(std::size_t n, double abs_sum) {
-    return (static_cast<double>(n) + 2.0) * FLT_EPSILON * abs_sum +
-           4.0 * (static_cast<double>(n) + 1.0) * FLT_MIN;
-}
-
-/* Asserts that a kernel result is within the bound of the reference. */
-::testing::AssertionResult within(float got, const reference& r, std::size_t n) {
-    const double tol = tolerance(n, r.abs_sum);
-    const double err = std::fabs(static_cast<double>(got) - r.value);
-    if (std::isfinite(got) && err <= tol) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "got " << got << ", expected " << r.value << " +- "
-                                         << tol << " (error " << err << ", n " << n << ")";
 }
 
 /* Data shapes the kernels are fed. */
@@ -194,11 +148,6 @@ void fill(std::vector<float>& v, std::size_t n, shape s, std::mt19937_64& rng) {
         }
         v[i] = static_cast<float>(x);
     }
-}
-
-/* Printable name of a kernel set for parameterised tests. */
-std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) {
-    return omendb::simd::isa_name(info.param);
 }
 
 class KernelSetTest : public ::testing::TestWithParam<Isa> {
@@ -312,53 +261,17 @@ TEST_P(KernelSetTest, OverflowGivesInfinity) {
     }
 }
 
-/* Pages of floats with inaccessible pages on both sides: any read outside faults. */
-class guarded_region {
-  public:
-    /* Room for at least `floats` floats between two PROT_NONE pages. */
-    explicit guarded_region(std::size_t floats) {
-        page_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-        data_bytes_ = ((floats * sizeof(float) + page_ - 1) / page_) * page_;
-        if (data_bytes_ == 0) data_bytes_ = page_;
-        total_ = data_bytes_ + 2 * page_;
-        void* p = mmap(nullptr, total_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) return;
-        base_ = static_cast<char*>(p);
-        if (mprotect(base_ + page_, data_bytes_, PROT_READ | PROT_WRITE) != 0) {
-            munmap(base_, total_);
-            base_ = nullptr;
-        }
-    }
-    ~guarded_region() {
-        if (base_ != nullptr) munmap(base_, total_);
-    }
-    guarded_region(const guarded_region&) = delete;
-    guarded_region& operator=(const guarded_region&) = delete;
-
-    bool ok() const { return base_ != nullptr; }
-    /* n floats starting right after the leading guard page. */
-    float* at_start() const { return reinterpret_cast<float*>(base_ + page_); }
-    /* n floats ending right before the trailing guard page. */
-    float* at_end(std::size_t n) const {
-        return reinterpret_cast<float*>(base_ + page_ + data_bytes_) - n;
-    }
-
-  private:
-    std::size_t page_ = 0, data_bytes_ = 0, total_ = 0;
-    char* base_ = nullptr;
-};
-
 /* Kernels read exactly [p, p + n): vectors flush against a guard page on either side. */
 TEST_P(KernelSetTest, NeverReadsOutsideTheArrays) {
     std::mt19937_64 rng(99);
     std::vector<float> src;
     for (std::size_t n : test_dims()) {
         if (n == 0) continue;
-        guarded_region ra(n), rb(n);
+        guarded_region ra(n * sizeof(float)), rb(n * sizeof(float));
         ASSERT_TRUE(ra.ok() && rb.ok());
         fill(src, n, shape::uniform, rng);
-        float* a_end = ra.at_end(n);
-        float* b_start = rb.at_start();
+        float* a_end = ra.at_end<float>(n);
+        float* b_start = rb.at_start<float>();
         std::memcpy(a_end, src.data(), n * sizeof(float));
         std::memcpy(b_start, src.data(), n * sizeof(float));
         for (std::size_t i = 0; i < n; ++i) b_start[i] *= -0.5f;

@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel_testing.hpp"
 #include "omendb/distance.hpp"
 #include "omendb/omendb.h"
 
@@ -50,17 +51,10 @@
 #define OMEN_TEST_F16C 1
 #endif
 
-namespace omendb::simd {
-/* Defined in test_distance.cpp: prints an Isa by name. */
-void PrintTo(Isa isa, std::ostream* os);
-}  // namespace omendb::simd
-
 namespace {
 
-using omendb::simd::Isa;
+using namespace omendb::kernel_testing;
 using omendb::simd::KernelSet;
-
-constexpr Isa k_all_isas[] = {Isa::scalar, Isa::sse2, Isa::avx2, Isa::avx512, Isa::neon};
 
 std::uint32_t bits_of(float f) {
     std::uint32_t u;
@@ -298,29 +292,6 @@ TEST(HalfConversion, AgreesWithF16c) {
  * Half distance kernels
  * ------------------------------------------------------------------------ */
 
-/* Every kernel set that is compiled in and may run on this machine. */
-std::vector<Isa> runnable_isas() {
-    std::vector<Isa> v;
-    for (Isa isa : k_all_isas)
-        if (omendb::simd::kernels_for(isa) != nullptr && omendb::simd::isa_supported(isa))
-            v.push_back(isa);
-    return v;
-}
-
-/* 0..300, then block boundaries and large sizes up to OMEN_MAX_DIMS. */
-std::vector<std::size_t> test_dims() {
-    std::vector<std::size_t> d;
-    for (std::size_t n = 0; n <= 300; ++n) d.push_back(n);
-    for (std::size_t n : {511, 512, 513, 1000, 1536, 2048, 4095, 4096, 8191, 16000}) d.push_back(n);
-    return d;
-}
-
-/* A value in double and the sum of absolute terms. */
-struct reference {
-    double value = 0.0;
-    double abs_sum = 0.0;
-};
-
 reference ref_l2(const float* q, const std::uint16_t* x, std::size_t n) {
     reference r;
     for (std::size_t i = 0; i < n; ++i) {
@@ -347,16 +318,6 @@ reference ref_l1(const float* q, const std::uint16_t* x, std::size_t n) {
         r.value += std::fabs(static_cast<double>(q[i]) - half_value(x[i]));
     r.abs_sum = r.value;
     return r;
-}
-
-/* The bound derived in test_distance.cpp (the widening is exact). */
-::testing::AssertionResult within(float got, const reference& r, std::size_t n) {
-    const double tol = (static_cast<double>(n) + 2.0) * FLT_EPSILON * r.abs_sum +
-                       4.0 * (static_cast<double>(n) + 1.0) * FLT_MIN;
-    const double err = std::fabs(static_cast<double>(got) - r.value);
-    if (std::isfinite(got) && err <= tol) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "got " << got << ", expected " << r.value << " +- "
-                                         << tol << " (error " << err << ", n " << n << ")";
 }
 
 /* Data shapes: query and stored vector. */
@@ -501,36 +462,6 @@ TEST_P(HalfKernelTest, InfinityAndNaN) {
     }
 }
 
-/* A page-aligned region between two inaccessible pages. */
-class guarded_region {
-  public:
-    explicit guarded_region(std::size_t bytes) {
-        page_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-        data_bytes_ = std::max(page_, ((bytes + page_ - 1) / page_) * page_);
-        total_ = data_bytes_ + 2 * page_;
-        void* p = mmap(nullptr, total_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) return;
-        base_ = static_cast<char*>(p);
-        if (mprotect(base_ + page_, data_bytes_, PROT_READ | PROT_WRITE) != 0) {
-            munmap(base_, total_);
-            base_ = nullptr;
-        }
-    }
-    ~guarded_region() {
-        if (base_ != nullptr) munmap(base_, total_);
-    }
-    guarded_region(const guarded_region&) = delete;
-    guarded_region& operator=(const guarded_region&) = delete;
-
-    bool ok() const { return base_ != nullptr; }
-    char* start() const { return base_ + page_; }
-    char* end() const { return base_ + page_ + data_bytes_; }
-
-  private:
-    std::size_t page_ = 0, data_bytes_ = 0, total_ = 0;
-    char* base_ = nullptr;
-};
-
 /* Kernels read exactly [q, q + n) and [x, x + n): each array flush against a guard page. */
 TEST_P(HalfKernelTest, NeverReadsOutsideTheArrays) {
     std::mt19937_64 rng(31);
@@ -541,13 +472,13 @@ TEST_P(HalfKernelTest, NeverReadsOutsideTheArrays) {
         fill(q, x, n, shape::uniform, rng);
         guarded_region rq(n * sizeof(float)), rx(n * sizeof(std::uint16_t));
         ASSERT_TRUE(rq.ok() && rx.ok());
-        float* q_end = reinterpret_cast<float*>(rq.end()) - n;
-        std::uint16_t* x_end = reinterpret_cast<std::uint16_t*>(rx.end()) - n;
+        float* q_end = rq.at_end<float>(n);
+        std::uint16_t* x_end = rx.at_end<std::uint16_t>(n);
         std::memcpy(q_end, q.data(), n * sizeof(float));
         std::memcpy(x_end, x.data(), n * sizeof(std::uint16_t));
         check_all(k(), q_end, x_end, n, "guarded end");
-        float* q_start = reinterpret_cast<float*>(rq.start());
-        std::uint16_t* x_start = reinterpret_cast<std::uint16_t*>(rx.start());
+        float* q_start = rq.at_start<float>();
+        std::uint16_t* x_start = rx.at_start<std::uint16_t>();
         std::memcpy(q_start, q.data(), n * sizeof(float));
         std::memcpy(x_start, x.data(), n * sizeof(std::uint16_t));
         check_all(k(), q_start, x_start, n, "guarded start");
@@ -570,10 +501,6 @@ TEST_P(HalfKernelTest, AgreesWithFloatKernelsOnWidenedVector) {
                     k().l2_squared(q.data(), wide.data(), n),
                     2.0 * (n + 2.0) * FLT_EPSILON * r.abs_sum + 1e-30);
     }
-}
-
-std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) {
-    return omendb::simd::isa_name(info.param);
 }
 
 INSTANTIATE_TEST_SUITE_P(Runnable, HalfKernelTest, ::testing::ValuesIn(runnable_isas()),
