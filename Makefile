@@ -25,6 +25,8 @@ PG_OBJS = \
 CORE_OBJS = \
 	src/core/distance.o \
 	src/core/half.o \
+	src/core/int8.o \
+	src/core/storage.o \
 	src/core/select.o \
 	src/core/search.o \
 	src/core/builder.o \

@@ -29,7 +29,8 @@
  * the pointers are not dereferenced and the result is 0.  Accumulation is in
  * float; results may differ from the scalar set by rounding only (see the
  * error bound in test/unit/test_distance.cpp).  The *_half kernels read n
- * floats from q and n uint16_t from x under the same rules.
+ * floats from q and n uint16_t from x, the *_u8 kernels n floats from q and
+ * n bytes from c, under the same rules.
  */
 #ifndef OMENDB_DISTANCE_HPP
 #define OMENDB_DISTANCE_HPP
@@ -48,6 +49,9 @@ using dot_norms_kernel = void (*)(const float* a, const float* b, std::size_t n,
                                   float out[3]) noexcept;
 /* A float query q against a vector x stored as IEEE binary16 bit patterns. */
 using half_kernel = float (*)(const float* q, const std::uint16_t* x, std::size_t n) noexcept;
+/* A float query q against 8-bit codes c of a vector x[i] = lo + step * c[i]. */
+using u8_kernel = float (*)(const float* q, const std::uint8_t* c, std::size_t n, float lo,
+                            float step) noexcept;
 
 /* One implementation of every distance primitive, for one instruction set. */
 struct KernelSet {
@@ -58,11 +62,16 @@ struct KernelSet {
     dot_norms_kernel dot_norms;      /* out = {a.b, |a|^2, |b|^2}, one pass */
     unary_kernel norm_squared;       /* sum a[i]^2 */
     binary_kernel neg_inner_product; /* -(sum a[i] * b[i]): index distance of IP/cosine */
-    /* Half-stored x (half.cpp, simd_half_kernels.hpp): x[i] widened to float exactly. */
+    /* Half-stored x (half.cpp, simd_stored_kernels.hpp): x[i] widened to float exactly. */
     half_kernel l2_squared_half;        /* sum (q[i] - x[i])^2 */
     half_kernel inner_product_half;     /* sum q[i] * x[i] */
     half_kernel l1_half;                /* sum |q[i] - x[i]| */
     half_kernel neg_inner_product_half; /* -(sum q[i] * x[i]) */
+    /* 8-bit codes (int8.cpp, simd_stored_kernels.hpp): x[i] = fma(c[i], step, lo) in float. */
+    u8_kernel l2_squared_u8;        /* sum (q[i] - x[i])^2 */
+    u8_kernel inner_product_u8;     /* sum q[i] * x[i] */
+    u8_kernel l1_u8;                /* sum |q[i] - x[i]| */
+    u8_kernel neg_inner_product_u8; /* -(sum q[i] * x[i]) */
 };
 
 /* ---- scalar reference (distance.cpp) ---- */
@@ -93,6 +102,21 @@ float scalar_inner_product_half(const float* q, const std::uint16_t* x, std::siz
 float scalar_l1_half(const float* q, const std::uint16_t* x, std::size_t n) noexcept;
 /* Reference -(sum q[i] * x[i]). */
 float scalar_neg_inner_product_half(const float* q, const std::uint16_t* x, std::size_t n) noexcept;
+
+/* ---- scalar int8 reference (int8.cpp): x[i] = std::fma(c[i], step, lo) ---- */
+
+/* Reference sum (q[i] - x[i])^2. */
+float scalar_l2_squared_u8(const float* q, const std::uint8_t* c, std::size_t n, float lo,
+                           float step) noexcept;
+/* Reference sum q[i] * x[i]. */
+float scalar_inner_product_u8(const float* q, const std::uint8_t* c, std::size_t n, float lo,
+                              float step) noexcept;
+/* Reference sum |q[i] - x[i]|. */
+float scalar_l1_u8(const float* q, const std::uint8_t* c, std::size_t n, float lo,
+                   float step) noexcept;
+/* Reference -(sum q[i] * x[i]). */
+float scalar_neg_inner_product_u8(const float* q, const std::uint8_t* c, std::size_t n, float lo,
+                                  float step) noexcept;
 
 /* The scalar reference set (always available). */
 const KernelSet* scalar_kernels() noexcept;

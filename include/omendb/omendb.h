@@ -108,8 +108,10 @@ float		omen_l1_distance(const float *a, const float *b, size_t n) OMEN_NOEXCEPT;
 
 /*
  * Cosine distance 1 - a.b / (|a| |b|), computed in one pass, with the
- * similarity clamped to [-1, 1].  Returns NaN when either vector has zero
- * norm (the same convention as pgvector).
+ * similarity clamped to [-1, 1]; sums that float would overflow or
+ * underflow (a squared norm beyond float range or below 2^-60) are redone in
+ * double.  Returns NaN when either vector has zero norm (the same
+ * convention as pgvector).
  */
 double		omen_cosine_distance(const float *a, const float *b, size_t n) OMEN_NOEXCEPT;
 
@@ -166,6 +168,69 @@ typedef float (*OmenHalfDistanceFn) (const float *q, const uint16_t *x, size_t n
 OmenHalfDistanceFn omen_index_distance_half(OmenMetric metric) OMEN_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
+ * Stored vectors: the vector part of a node slot, per storage
+ *
+ *   float4  float x[dims]                               4 * dims bytes
+ *   half    float err; uint16 h[dims]                   4 + 2 * dims
+ *   int8    float err, lo, step; uint8 c[dims]          12 + dims
+ * each rounded up to a multiple of 4 bytes.  half holds IEEE binary16 values
+ * (magnitudes beyond 65504 saturate to +/-65504); int8 holds one affine
+ * scalar quantization per vector, x[i] ~ lo + step * c[i], with lo the
+ * vector's smallest element and step its range / 255.  err bounds the norm
+ * of what the storage lost, ||x - decoded x||, in the norm of the metric
+ * (L1 for L1, else L2), rounded up; storage.cpp proves the lower bounds
+ * below from it.  The part starts 4-byte aligned in a slot.
+ * ------------------------------------------------------------------------ */
+
+typedef enum OmenStorage
+{
+	OMEN_STORAGE_FLOAT4 = 0,
+	OMEN_STORAGE_HALF = 1,
+	OMEN_STORAGE_INT8 = 2
+} OmenStorage;
+
+/* Bytes of a stored vector of dims dimensions (0 for an unknown storage). */
+uint32_t	omen_stored_size(OmenStorage storage, uint32_t dims) OMEN_NOEXCEPT;
+
+/* Bytes of a node slot: header, 2m links, the stored vector. */
+uint32_t	omen_slot_size(OmenStorage storage, uint32_t m, uint32_t dims) OMEN_NOEXCEPT;
+
+/* Name of a storage ("float4", "half", "int8"), or NULL. */
+const char *omen_storage_name(OmenStorage storage) OMEN_NOEXCEPT;
+
+/*
+ * Encodes x (dims finite floats) into out (omen_stored_size bytes), with the
+ * error norm the metric needs.  For cosine, x must be the heap vector divided
+ * by its norm computed in double, each element rounded to float once.
+ */
+void		omen_stored_encode(OmenStorage storage, OmenMetric metric, const float *x,
+							   uint32_t dims, uint8_t *out) OMEN_NOEXCEPT;
+
+/* Decodes a stored vector into dims floats (what the search measures against). */
+void		omen_stored_decode(OmenStorage storage, const uint8_t *part, uint32_t dims,
+							   float *out) OMEN_NOEXCEPT;
+
+/*
+ * The index distance (as omen_index_distance) from a float query q to a
+ * stored vector, through the SIMD kernels.  part must be 4-byte aligned.
+ */
+typedef float (*OmenStoredDistanceFn) (const float *q, const uint8_t *part, size_t dims);
+
+OmenStoredDistanceFn omen_stored_distance(OmenStorage storage, OmenMetric metric) OMEN_NOEXCEPT;
+
+/*
+ * A value never larger than the SQL operator's result for the heap vector
+ * the stored one came from: l2_distance (<->), negative inner product (<#>),
+ * cosine_distance (<=>) or l1_distance (<+>) of query against it, as those
+ * functions compute it in float.  query is the operator's argument as given
+ * (not normalized).  The derivation and the rounding margins are in
+ * storage.cpp.  -inf or 0 where no useful bound exists (a result the float
+ * arithmetic could overflow).
+ */
+double		omen_stored_lower_bound(OmenStorage storage, OmenMetric metric, const float *query,
+									const uint8_t *part, uint32_t dims) OMEN_NOEXCEPT;
+
+/* ------------------------------------------------------------------------
  * Text form of a vector: "[1, 2.5, -3e-2]"
  * ------------------------------------------------------------------------ */
 
@@ -191,7 +256,8 @@ OmenStatus	omen_vector_parse(const char *text, float *out, uint32_t max_dims,
  *   offset 0            OmenNodeHeader (16 bytes)
  *   offset 16           uint32 links[2 * m]  level-0 neighbours, filled from
  *                       the front, unused entries OMEN_INVALID_NODE
- *   offset 16 + 8 * m   float vector[dims]
+ *   offset 16 + 8 * m   the stored vector (float vector[dims] for float4;
+ *                       see "Stored vectors" above for the others)
  *
  * The slot size is a multiple of 4, so links and vector are 4-byte aligned
  * wherever a slot starts on a 4-byte boundary.  Upper-level neighbour lists
@@ -216,7 +282,7 @@ typedef struct OmenNodeHeader
 #define OMEN_NODE_HEADER_SIZE 16
 #define OMEN_LINKS_OFFSET OMEN_NODE_HEADER_SIZE
 #define OMEN_VECTOR_OFFSET(m) (OMEN_NODE_HEADER_SIZE + 8u * (uint32_t) (m))
-#define OMEN_SLOT_SIZE(m, dims) (OMEN_VECTOR_OFFSET(m) + 4u * (uint32_t) (dims))
+#define OMEN_SLOT_SIZE(m, dims) (OMEN_VECTOR_OFFSET(m) + 4u * (uint32_t) (dims))	/* float4 */
 
 /* Level for a new node: floor(-ln(u) / ln(m)), u uniform in (0, 1], capped at OMEN_MAX_LEVEL. */
 uint8_t		omen_random_level(uint32_t m, double u) OMEN_NOEXCEPT;

@@ -214,9 +214,9 @@ struct kernel_impl {
         return r;
     }
 
-    /* The table of this instantiation, named name; the half kernels are the
-     * scalar ones until a file with a half path replaces them
-     * (simd_half_kernels.hpp). */
+    /* The table of this instantiation, named name; the half and int8 kernels
+     * are the scalar ones until a file with a widening path replaces them
+     * (simd_stored_kernels.hpp). */
     static constexpr KernelSet make_set(const char* name) noexcept {
         return KernelSet{name,
                          &l2_squared,
@@ -228,7 +228,11 @@ struct kernel_impl {
                          &scalar_l2_squared_half,
                          &scalar_inner_product_half,
                          &scalar_l1_half,
-                         &scalar_neg_inner_product_half};
+                         &scalar_neg_inner_product_half,
+                         &scalar_l2_squared_u8,
+                         &scalar_inner_product_u8,
+                         &scalar_l1_u8,
+                         &scalar_neg_inner_product_u8};
     }
 };
 

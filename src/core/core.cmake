@@ -9,7 +9,8 @@
 #                        the PGXS Makefile does, so the run-time dispatcher
 #                        makes the same choice as inside the server.
 file(GLOB OMEN_CORE_SOURCES CONFIGURE_DEPENDS "${OMEN_ROOT}/src/core/*.cpp")
-set(OMEN_DISTANCE_SOURCES "${OMEN_ROOT}/src/core/distance.cpp" "${OMEN_ROOT}/src/core/half.cpp")
+set(OMEN_DISTANCE_SOURCES "${OMEN_ROOT}/src/core/distance.cpp" "${OMEN_ROOT}/src/core/half.cpp"
+    "${OMEN_ROOT}/src/core/int8.cpp")
 
 set(OMEN_KERNEL_DIR "${OMEN_ROOT}/src/core/simd")
 set(OMEN_KERNEL_SOURCES "")

@@ -110,7 +110,11 @@ constexpr KernelSet k_scalar_set = {"scalar",
                                     &scalar_l2_squared_half,
                                     &scalar_inner_product_half,
                                     &scalar_l1_half,
-                                    &scalar_neg_inner_product_half};
+                                    &scalar_neg_inner_product_half,
+                                    &scalar_l2_squared_u8,
+                                    &scalar_inner_product_u8,
+                                    &scalar_l1_u8,
+                                    &scalar_neg_inner_product_u8};
 
 #if defined(OMEN_SIMD_X86)
 
@@ -347,14 +351,29 @@ extern "C" float omen_l1_distance(const float* a, const float* b, size_t n) noex
 extern "C" double omen_cosine_distance(const float* a, const float* b, size_t n) noexcept {
     float t[3];
     active().dot_norms(a, b, n, t);
-    if (t[1] == 0.0f || t[2] == 0.0f) return std::numeric_limits<double>::quiet_NaN();
-    double similarity = static_cast<double>(t[0]) /
-                        std::sqrt(static_cast<double>(t[1]) * static_cast<double>(t[2]));
+    double dot = t[0], aa = t[1], bb = t[2];
+    /*
+     * Where float lost the plot -- a squared norm that underflowed towards
+     * the subnormal range or overflowed -- redo the sums in double, which can
+     * neither overflow nor underflow on float inputs.  This keeps the result
+     * within the error bound storage.cpp relies on for every finite input.
+     */
+    if (!(t[1] >= 0x1p-60f && t[2] >= 0x1p-60f && std::isfinite(t[0]) && std::isfinite(t[1]) &&
+          std::isfinite(t[2]))) {
+        dot = aa = bb = 0.0;
+        for (size_t i = 0; i < n; ++i) {
+            dot += static_cast<double>(a[i]) * b[i];
+            aa += static_cast<double>(a[i]) * a[i];
+            bb += static_cast<double>(b[i]) * b[i];
+        }
+    }
+    if (aa == 0.0 || bb == 0.0) return std::numeric_limits<double>::quiet_NaN();
+    double similarity = dot / std::sqrt(aa * bb);
     if (similarity > 1.0)
         similarity = 1.0;
     else if (similarity < -1.0)
         similarity = -1.0;
-    return 1.0 - similarity; /* NaN (from inf/inf) passes through unchanged */
+    return 1.0 - similarity;
 }
 
 /* sum a[i]^2 */

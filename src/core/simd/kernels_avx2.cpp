@@ -10,9 +10,9 @@
  * rounding).  The tail (n % 8 elements) of the float kernels is done with
  * scalar code.  See simd_kernels.hpp for the loop structure.
  *
- * Half kernels (simd_half_kernels.hpp): 8 halves widened by vcvtph2ps
- * (F16C); the tail goes through 8-lane zeroed stack buffers, as AVX2 has no
- * 16-bit masked load.
+ * Stored-vector kernels (simd_stored_kernels.hpp): 8 halves widened by
+ * vcvtph2ps (F16C), the tail through 8-lane zeroed stack buffers, as AVX2
+ * has no 16-bit masked load; 8 int8 codes widened by vpmovzxbd + vcvtdq2ps.
  *
  * On a non-x86 target this file compiles to nothing; compiled without the
  * flags, the getter returns nullptr.
@@ -27,7 +27,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "omendb/simd_half_kernels.hpp"
+#include "omendb/simd_stored_kernels.hpp"
 #include "omendb/simd_kernels.hpp"
 
 namespace omendb::simd {
@@ -61,10 +61,16 @@ struct avx2_traits {
         std::memcpy(buf, p, k * sizeof(std::uint16_t));
         return load_half(buf);
     }
+
+    /* 8 codes from p (any alignment), zero-extended and converted to float exactly. */
+    static batch load_u8(const std::uint8_t* p) noexcept {
+        const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+        return batch(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes)));
+    }
 };
 
 constexpr KernelSet k_avx2_set =
-    half_kernel_impl<avx2_traits>::with_half(kernel_impl<avx2_traits>::make_set("avx2"));
+    stored_kernels<avx2_traits>::with_stored(kernel_impl<avx2_traits>::make_set("avx2"));
 
 }  // namespace
 

@@ -14,9 +14,10 @@
  * lanes never fault, even across a page boundary) and zeroes the rest, so the
  * tail costs one extra batch step instead of up to 15 scalar ones.
  *
- * Half kernels (simd_half_kernels.hpp): 16 halves widened by vcvtph2ps
- * (AVX512F); the tail by _mm256_maskz_loadu_epi16 (AVX512BW + VL), which
- * like the float masked load reads only the unmasked 16-bit lanes.
+ * Stored-vector kernels (simd_stored_kernels.hpp): 16 halves widened by
+ * vcvtph2ps (AVX512F), the tail by _mm256_maskz_loadu_epi16 (AVX512BW + VL),
+ * which like the float masked load reads only the unmasked 16-bit lanes;
+ * 16 int8 codes widened by vpmovzxbd + vcvtdq2ps.
  *
  * On a non-x86 target this file compiles to nothing; compiled without the
  * flags, the getter returns nullptr.
@@ -31,7 +32,7 @@
 
 #include <cstdint>
 
-#include "omendb/simd_half_kernels.hpp"
+#include "omendb/simd_stored_kernels.hpp"
 #include "omendb/simd_kernels.hpp"
 
 namespace omendb::simd {
@@ -67,10 +68,19 @@ struct avx512_traits {
         const __mmask16 mask = static_cast<__mmask16>((1u << k) - 1u);
         return batch(_mm512_maskz_cvtph_ps(mask, _mm256_maskz_loadu_epi16(mask, p)));
     }
+
+    /* 16 codes from p (any alignment), zero-extended and converted to float exactly. */
+    static batch load_u8(const std::uint8_t* p) noexcept {
+        /* maskz with full masks, as in load_half: GCC 12's unmasked forms trip
+         * -Wmaybe-uninitialized. */
+        const __mmask16 all = static_cast<__mmask16>(0xFFFFu);
+        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        return batch(_mm512_maskz_cvtepi32_ps(all, _mm512_maskz_cvtepu8_epi32(all, bytes)));
+    }
 };
 
 constexpr KernelSet k_avx512_set =
-    half_kernel_impl<avx512_traits>::with_half(kernel_impl<avx512_traits>::make_set("avx512"));
+    stored_kernels<avx512_traits>::with_stored(kernel_impl<avx512_traits>::make_set("avx512"));
 
 }  // namespace
 

@@ -1,0 +1,508 @@
+/*
+ * test_storage.cpp — compact stored vectors (storage.cpp, int8.cpp and the
+ * int8 half of simd_stored_kernels.hpp): the int8 kernels of every kernel set
+ * against a double reference, the formats (sizes, encode/decode, the stored
+ * error norm), and above all the lower bounds: for every storage and metric,
+ * on ordinary and on hostile data, the bound never exceeds what the SQL
+ * distance functions compute (with every kernel set), and is close to it.
+ */
+#include <gtest/gtest.h>
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernel_testing.hpp"
+#include "omendb/distance.hpp"
+#include "omendb/omendb.h"
+
+namespace {
+
+using omendb::kernel_testing::guarded_region;
+using omendb::kernel_testing::isa_param_name;
+using omendb::kernel_testing::reference;
+using omendb::kernel_testing::runnable_isas;
+using omendb::kernel_testing::test_dims;
+using omendb::kernel_testing::within;
+using omendb::simd::Isa;
+using omendb::simd::KernelSet;
+
+/* ------------------------------------------------------------------------
+ * int8 kernels
+ * ------------------------------------------------------------------------ */
+
+/* The float every kernel decodes code c to. */
+double decoded(std::uint8_t c, float lo, float step) {
+    return static_cast<double>(std::fma(static_cast<float>(c), step, lo));
+}
+
+reference ref_l2(const float* q, const std::uint8_t* c, std::size_t n, float lo, float step) {
+    reference r;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(q[i]) - decoded(c[i], lo, step);
+        r.value += d * d;
+    }
+    r.abs_sum = r.value;
+    return r;
+}
+
+reference ref_ip(const float* q, const std::uint8_t* c, std::size_t n, float lo, float step) {
+    reference r;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double t = static_cast<double>(q[i]) * decoded(c[i], lo, step);
+        r.value += t;
+        r.abs_sum += std::fabs(t);
+    }
+    return r;
+}
+
+reference ref_l1(const float* q, const std::uint8_t* c, std::size_t n, float lo, float step) {
+    reference r;
+    for (std::size_t i = 0; i < n; ++i)
+        r.value += std::fabs(static_cast<double>(q[i]) - decoded(c[i], lo, step));
+    r.abs_sum = r.value;
+    return r;
+}
+
+class Int8KernelTest : public ::testing::TestWithParam<Isa> {
+  protected:
+    const KernelSet& k() const { return *omendb::simd::kernels_for(GetParam()); }
+};
+
+void check_all(const KernelSet& k, const float* q, const std::uint8_t* c, std::size_t n,
+               float lo, float step, const std::string& what) {
+    SCOPED_TRACE(what + " n=" + std::to_string(n));
+    EXPECT_TRUE(within(k.l2_squared_u8(q, c, n, lo, step), ref_l2(q, c, n, lo, step), n));
+    EXPECT_TRUE(within(k.inner_product_u8(q, c, n, lo, step), ref_ip(q, c, n, lo, step), n));
+    EXPECT_EQ(k.neg_inner_product_u8(q, c, n, lo, step), -k.inner_product_u8(q, c, n, lo, step));
+    EXPECT_TRUE(within(k.l1_u8(q, c, n, lo, step), ref_l1(q, c, n, lo, step), n));
+}
+
+/* Every dimension, several ranges (including a zero step and a far offset), shifted pointers. */
+TEST_P(Int8KernelTest, MatchesDoubleReference) {
+    std::mt19937_64 rng(808);
+    std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+    std::uniform_int_distribution<int> byte(0, 255);
+    const float ranges[][2] = {{-1.0f, 2.0f / 255}, {0.0f, 1.0f}, {1000.0f, 0.01f},
+                               {-3e-3f, 1e-5f},     {5.0f, 0.0f}, {-1e10f, 1e8f}};
+    for (const auto& rg : ranges) {
+        for (std::size_t n : test_dims()) {
+            std::vector<float> q(n + 1);
+            std::vector<std::uint8_t> c(n + 1);
+            for (std::size_t i = 0; i <= n; ++i) {
+                q[i] = rg[0] + unit(rng) * 128.0f * (rg[1] > 0 ? rg[1] : 1.0f);
+                c[i] = static_cast<std::uint8_t>(byte(rng));
+            }
+            const std::string what = "lo=" + std::to_string(rg[0]);
+            check_all(k(), q.data(), c.data(), n, rg[0], rg[1], what);
+            check_all(k(), q.data() + 1, c.data() + 1, n, rg[0], rg[1], what + " +1");
+            check_all(k(), q.data(), c.data() + 1, n, rg[0], rg[1], what + " c+1");
+        }
+    }
+}
+
+/* Codes and queries on a grid of small integers sum exactly: the kernels count every element once. */
+TEST_P(Int8KernelTest, ExactOnSmallIntegers) {
+    std::mt19937_64 rng(9);
+    std::uniform_int_distribution<int> small(0, 15);
+    for (std::size_t n : test_dims()) {
+        std::vector<float> q(n);
+        std::vector<std::uint8_t> c(n);
+        double l2 = 0, ip = 0, l1 = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            q[i] = static_cast<float>(small(rng));
+            c[i] = static_cast<std::uint8_t>(small(rng));
+            const double x = 2.0 + 0.5 * c[i]; /* lo 2, step 0.5: exact */
+            l2 += (q[i] - x) * (q[i] - x);
+            ip += q[i] * x;
+            l1 += std::fabs(q[i] - x);
+        }
+        EXPECT_EQ(k().l2_squared_u8(q.data(), c.data(), n, 2.0f, 0.5f), l2) << n;
+        EXPECT_EQ(k().inner_product_u8(q.data(), c.data(), n, 2.0f, 0.5f), ip) << n;
+        EXPECT_EQ(k().l1_u8(q.data(), c.data(), n, 2.0f, 0.5f), l1) << n;
+    }
+}
+
+/* Kernels read exactly [q, q + n) and [c, c + n). */
+TEST_P(Int8KernelTest, NeverReadsOutsideTheArrays) {
+    std::mt19937_64 rng(77);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (std::size_t n : test_dims()) {
+        if (n == 0) continue;
+        guarded_region rq(n * sizeof(float)), rc(n);
+        ASSERT_TRUE(rq.ok() && rc.ok());
+        float* q = rq.at_end<float>(n);
+        std::uint8_t* c = rc.at_end<std::uint8_t>(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            q[i] = static_cast<float>(byte(rng)) / 16.0f;
+            c[i] = static_cast<std::uint8_t>(byte(rng));
+        }
+        check_all(k(), q, c, n, -1.0f, 0.125f, "guarded end");
+        std::uint8_t* c0 = rc.at_start<std::uint8_t>();
+        std::memmove(c0, c, n);
+        check_all(k(), q, c0, n, -1.0f, 0.125f, "guarded start");
+    }
+}
+
+TEST_P(Int8KernelTest, ZeroLengthIgnoresPointers) {
+    EXPECT_EQ(k().l2_squared_u8(nullptr, nullptr, 0, 1.0f, 1.0f), 0.0f);
+    EXPECT_EQ(k().inner_product_u8(nullptr, nullptr, 0, 1.0f, 1.0f), 0.0f);
+    EXPECT_EQ(k().l1_u8(nullptr, nullptr, 0, 1.0f, 1.0f), 0.0f);
+}
+
+INSTANTIATE_TEST_SUITE_P(Runnable, Int8KernelTest, ::testing::ValuesIn(runnable_isas()),
+                         isa_param_name);
+
+/* ------------------------------------------------------------------------
+ * Formats
+ * ------------------------------------------------------------------------ */
+
+constexpr OmenStorage k_storages[] = {OMEN_STORAGE_FLOAT4, OMEN_STORAGE_HALF, OMEN_STORAGE_INT8};
+constexpr OmenMetric k_metrics[] = {OMEN_METRIC_L2, OMEN_METRIC_INNER_PRODUCT, OMEN_METRIC_COSINE,
+                                    OMEN_METRIC_L1};
+
+std::vector<std::uint8_t> encode(OmenStorage s, OmenMetric m, const std::vector<float>& x) {
+    const auto dims = static_cast<std::uint32_t>(x.size());
+    /* Poison first, so that the test sees any byte the encoder leaves unset. */
+    std::vector<std::uint8_t> out(omen_stored_size(s, dims), 0xAB);
+    omen_stored_encode(s, m, x.data(), dims, out.data());
+    return out;
+}
+
+float stored_err(OmenStorage s, const std::vector<std::uint8_t>& part) {
+    float e = 0.0f;
+    if (s != OMEN_STORAGE_FLOAT4) std::memcpy(&e, part.data(), sizeof e);
+    return e;
+}
+
+TEST(StorageFormat, SizesAndNames) {
+    EXPECT_EQ(omen_stored_size(OMEN_STORAGE_FLOAT4, 784), 3136u);
+    EXPECT_EQ(omen_stored_size(OMEN_STORAGE_HALF, 784), 1572u);
+    EXPECT_EQ(omen_stored_size(OMEN_STORAGE_HALF, 3), 12u); /* 4 + 6, padded */
+    EXPECT_EQ(omen_stored_size(OMEN_STORAGE_INT8, 784), 796u);
+    EXPECT_EQ(omen_stored_size(OMEN_STORAGE_INT8, 1), 16u);
+    EXPECT_EQ(omen_stored_size(static_cast<OmenStorage>(9), 4), 0u);
+    EXPECT_EQ(omen_slot_size(OMEN_STORAGE_INT8, 16, 128), 16u + 128u + 140u);
+    EXPECT_EQ(omen_slot_size(OMEN_STORAGE_FLOAT4, 16, 128), OMEN_SLOT_SIZE(16, 128));
+    EXPECT_STREQ(omen_storage_name(OMEN_STORAGE_HALF), "half");
+    EXPECT_EQ(omen_storage_name(static_cast<OmenStorage>(9)), nullptr);
+    for (OmenStorage s : k_storages)
+        for (std::uint32_t d : {1u, 2u, 3u, 5u, 16000u}) EXPECT_EQ(omen_stored_size(s, d) % 4, 0u);
+}
+
+/* Decoding gives the quantized vector; err is at least its true distance from x. */
+TEST(StorageFormat, EncodeDecodeAndErrorNorm) {
+    std::mt19937_64 rng(5);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    for (OmenStorage s : k_storages) {
+        for (OmenMetric m : k_metrics) {
+            for (std::uint32_t dims : {1u, 2u, 7u, 128u, 784u, 16000u}) {
+                std::vector<float> x(dims);
+                for (auto& v : x) v = g(rng) * 3.0f + 0.5f;
+                if (s == OMEN_STORAGE_HALF && dims > 2) x[1] = 1e6f; /* saturates */
+                const auto part = encode(s, m, x);
+                std::vector<float> y(dims);
+                omen_stored_decode(s, part.data(), dims, y.data());
+                long double l2 = 0, l1 = 0;
+                float lo = 0, step = 0;
+                if (s == OMEN_STORAGE_INT8) {
+                    std::memcpy(&lo, part.data() + 4, 4);
+                    std::memcpy(&step, part.data() + 8, 4);
+                }
+                for (std::uint32_t i = 0; i < dims; ++i) {
+                    /* err is measured against the exact decoding (for int8, lo + step * c in
+                     * double); the float decoding rounds once more. */
+                    const long double exact =
+                        s == OMEN_STORAGE_INT8
+                            ? static_cast<long double>(lo) +
+                                  static_cast<long double>(step) * part[12 + i]
+                            : static_cast<long double>(y[i]);
+                    const long double d = static_cast<long double>(x[i]) - exact;
+                    l2 += d * d;
+                    l1 += std::fabs(d);
+                    if (s == OMEN_STORAGE_FLOAT4) {
+                        ASSERT_EQ(y[i], x[i]);
+                    }
+                    if (s == OMEN_STORAGE_HALF) {
+                        ASSERT_TRUE(std::isfinite(y[i]));
+                        if (std::fabs(x[i]) < 60000.0f) {
+                            ASSERT_LE(std::fabs(d), std::fabs(x[i]) * 0x1p-11 + 0x1p-25) << i;
+                        }
+                    }
+                    if (s == OMEN_STORAGE_INT8) {
+                        ASSERT_LE(std::fabs(d), step * 0.5001 + 1e-6) << i;
+                        ASSERT_NEAR(y[i], static_cast<double>(exact), 1e-6 * (1 + std::fabs(y[i])));
+                    }
+                }
+                const float e = stored_err(s, part);
+                if (s == OMEN_STORAGE_FLOAT4) continue;
+                const long double truth = m == OMEN_METRIC_L1 ? l1 : std::sqrt(l2);
+                EXPECT_GE(static_cast<long double>(e), truth) << dims;
+                EXPECT_LE(static_cast<long double>(e), truth * 1.001L + 1e-5L) << dims;
+                /* Padding is zeroed: the encoder writes every byte. */
+                const std::uint32_t used = (s == OMEN_STORAGE_HALF ? 4 + 2 * dims : 12 + dims);
+                for (std::size_t b = used; b < part.size(); ++b) EXPECT_EQ(part[b], 0) << b;
+            }
+        }
+    }
+}
+
+/* A constant vector and a vector on an exact 255-step grid quantize losslessly. */
+TEST(StorageFormat, Int8ExactCases) {
+    std::vector<float> flat(40, -2.5f);
+    auto part = encode(OMEN_STORAGE_INT8, OMEN_METRIC_L2, flat);
+    EXPECT_EQ(stored_err(OMEN_STORAGE_INT8, part), 0.0f);
+    std::vector<float> pixels(784);
+    for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<float>((i * 37) % 256);
+    part = encode(OMEN_STORAGE_INT8, OMEN_METRIC_L2, pixels);
+    EXPECT_EQ(stored_err(OMEN_STORAGE_INT8, part), 0.0f);
+    std::vector<float> y(784);
+    omen_stored_decode(OMEN_STORAGE_INT8, part.data(), 784, y.data());
+    EXPECT_EQ(y, pixels);
+}
+
+/* The stored-distance functions are the kernels on the decoded vector. */
+TEST(StorageFormat, DistanceMatchesDecodedKernels) {
+    std::mt19937_64 rng(12);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    const std::uint32_t dims = 300;
+    std::vector<float> x(dims), q(dims), y(dims);
+    for (auto& v : x) v = g(rng);
+    for (auto& v : q) v = g(rng);
+    for (OmenStorage s : k_storages) {
+        for (OmenMetric m : k_metrics) {
+            const auto part = encode(s, m, x);
+            omen_stored_decode(s, part.data(), dims, y.data());
+            OmenStoredDistanceFn fn = omen_stored_distance(s, m);
+            ASSERT_NE(fn, nullptr);
+            const float want = omen_index_distance(m)(q.data(), y.data(), dims);
+            EXPECT_NEAR(fn(q.data(), part.data(), dims), want, 1e-3f * (1.0f + std::fabs(want)))
+                << omen_storage_name(s) << " metric " << m;
+        }
+    }
+    EXPECT_EQ(omen_stored_distance(OMEN_STORAGE_INT8, static_cast<OmenMetric>(0)), nullptr);
+}
+
+/* ------------------------------------------------------------------------
+ * Lower bounds
+ * ------------------------------------------------------------------------ */
+
+/* What a SQL distance function returns for heap vector x and query q with kernel set k. */
+double sql_distance(const KernelSet& k, OmenMetric m, const float* x, const float* q,
+                    std::size_t n) {
+    switch (m) {
+        case OMEN_METRIC_L2:
+            return std::sqrt(static_cast<double>(k.l2_squared(x, q, n)));
+        case OMEN_METRIC_INNER_PRODUCT:
+            return -static_cast<double>(k.inner_product(x, q, n));
+        case OMEN_METRIC_L1:
+            return static_cast<double>(k.l1(x, q, n));
+        case OMEN_METRIC_COSINE:
+            return omen_cosine_distance(x, q, n); /* the active set; forced_simd_* covers the rest */
+    }
+    return 0.0;
+}
+
+/* The vector the index stores: the heap vector, divided by its double norm for cosine. */
+std::vector<float> indexed(OmenMetric m, const std::vector<float>& x) {
+    if (m != OMEN_METRIC_COSINE) return x;
+    double s = 0;
+    for (float v : x) s += static_cast<double>(v) * v;
+    std::vector<float> y(x.size());
+    const double norm = std::sqrt(s);
+    for (std::size_t i = 0; i < x.size(); ++i) y[i] = static_cast<float>(x[i] / norm);
+    return y;
+}
+
+enum class data { gaussian, offset, near_duplicate, duplicate, huge, tiny, sparse, spiky };
+
+constexpr data k_data[] = {data::gaussian, data::offset, data::near_duplicate, data::duplicate,
+                           data::huge,     data::tiny,   data::sparse,         data::spiky};
+
+const char* data_name(data d) {
+    switch (d) {
+        case data::gaussian:
+            return "gaussian";
+        case data::offset:
+            return "offset";
+        case data::near_duplicate:
+            return "near_duplicate";
+        case data::duplicate:
+            return "duplicate";
+        case data::huge:
+            return "huge";
+        case data::tiny:
+            return "tiny";
+        case data::sparse:
+            return "sparse";
+        case data::spiky:
+            return "spiky";
+    }
+    return "?";
+}
+
+void make(data d, std::size_t n, std::mt19937_64& rng, std::vector<float>& x,
+          std::vector<float>& q) {
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    std::uniform_int_distribution<std::size_t> pick(0, n - 1);
+    x.assign(n, 0.0f);
+    q.assign(n, 0.0f);
+    for (std::size_t i = 0; i < n; ++i) {
+        switch (d) {
+            case data::gaussian:
+                x[i] = g(rng);
+                q[i] = g(rng);
+                break;
+            case data::offset: /* large common offset, small differences */
+                x[i] = 300.0f + g(rng);
+                q[i] = 300.0f + g(rng);
+                break;
+            case data::near_duplicate:
+                x[i] = g(rng);
+                q[i] = x[i] + 1e-4f * g(rng);
+                break;
+            case data::duplicate:
+                x[i] = g(rng);
+                q[i] = x[i];
+                break;
+            case data::huge: /* squares overflow float */
+                x[i] = 1e30f * g(rng);
+                q[i] = 1e30f * g(rng);
+                break;
+            case data::tiny: /* squares underflow float */
+                x[i] = 1e-25f * g(rng);
+                q[i] = 1e-25f * g(rng);
+                break;
+            case data::sparse:
+                break;
+            case data::spiky: /* one element dominates the range */
+                x[i] = 0.01f * g(rng);
+                q[i] = 0.01f * g(rng);
+                break;
+        }
+    }
+    if (d == data::sparse) {
+        x[pick(rng)] = 1.0f;
+        q[pick(rng)] = -2.0f;
+        x[pick(rng)] = 0.5f;
+    }
+    if (d == data::spiky) {
+        x[pick(rng)] = 1e4f;
+        q[pick(rng)] = -50.0f;
+    }
+}
+
+/*
+ * For every storage, metric and data shape: the bound never exceeds any kernel
+ * set's SQL value, and is within what the stored error allows of it (so a
+ * bound of 0 or -inf everywhere would fail).
+ */
+TEST(StorageBound, NeverAboveSqlDistanceAndTight) {
+    std::mt19937_64 rng(2026);
+    const std::vector<Isa> isas = runnable_isas();
+    std::vector<float> x, q;
+    std::size_t checked = 0;
+    for (std::size_t n : {1, 2, 3, 16, 100, 784, 1536, 16000}) {
+        const int reps = n >= 1536 ? 2 : 12;
+        for (data d : k_data) {
+            for (int rep = 0; rep < reps; ++rep) {
+                make(d, n, rng, x, q);
+                for (OmenMetric m : k_metrics) {
+                    const std::vector<float> stored_input = indexed(m, x);
+                    for (OmenStorage s : k_storages) {
+                        const auto part = encode(s, m, stored_input);
+                        const double b = omen_stored_lower_bound(s, m, q.data(), part.data(),
+                                                                 static_cast<std::uint32_t>(n));
+                        const double e = stored_err(s, part);
+                        SCOPED_TRACE(std::string(data_name(d)) + " n=" + std::to_string(n) +
+                                     " storage=" + omen_storage_name(s) +
+                                     " metric=" + std::to_string(m) + " err=" + std::to_string(e));
+                        ASSERT_FALSE(std::isnan(b));
+                        double smin = std::numeric_limits<double>::infinity();
+                        for (Isa isa : isas) {
+                            const KernelSet& k = *omendb::simd::kernels_for(isa);
+                            const double s1 = sql_distance(k, m, x.data(), q.data(), n);
+                            const double s2 = sql_distance(k, m, q.data(), x.data(), n);
+                            if (!std::isnan(s1)) {
+                                ASSERT_LE(b, s1) << omendb::simd::isa_name(isa);
+                            }
+                            if (!std::isnan(s2)) {
+                                ASSERT_LE(b, s2) << omendb::simd::isa_name(isa);
+                            }
+                            smin = std::fmin(smin, std::fmin(s1, s2));
+                        }
+                        ++checked;
+                        if (d == data::huge || d == data::tiny || !std::isfinite(smin)) continue;
+                        /* Tightness: about twice the stored error below the truth, no more. */
+                        const double rho = (n + 16.0) * 0x1p-23;
+                        double slack = 0;
+                        double qn = 0, xn = 0;
+                        for (std::size_t i = 0; i < n; ++i) {
+                            qn += static_cast<double>(q[i]) * q[i];
+                            xn += static_cast<double>(stored_input[i]) * stored_input[i];
+                        }
+                        qn = std::sqrt(qn);
+                        xn = std::sqrt(xn);
+                        switch (m) {
+                            case OMEN_METRIC_L2:
+                            case OMEN_METRIC_L1:
+                                slack = 2 * e + 4 * rho * smin + 1e-12;
+                                break;
+                            case OMEN_METRIC_INNER_PRODUCT:
+                                slack = 2 * qn * e + 4 * rho * qn * (xn + e) + 1e-12;
+                                break;
+                            case OMEN_METRIC_COSINE:
+                                slack = 2 * e + 8 * rho + 1e-9;
+                                break;
+                        }
+                        EXPECT_GE(b, smin - slack);
+                    }
+                }
+            }
+        }
+    }
+    EXPECT_GT(checked, 5000u);
+}
+
+/* Identical vectors: the bound is 0 (it may not be above the SQL function's 0). */
+TEST(StorageBound, DuplicatesGiveZero) {
+    std::vector<float> x = {3.0f, -1.0f, 0.25f, 7.5f};
+    for (OmenStorage s : k_storages) {
+        for (OmenMetric m : {OMEN_METRIC_L2, OMEN_METRIC_L1, OMEN_METRIC_COSINE}) {
+            const auto part = encode(s, m, indexed(m, x));
+            EXPECT_EQ(omen_stored_lower_bound(s, m, x.data(), part.data(), 4), 0.0)
+                << omen_storage_name(s) << " " << m;
+        }
+    }
+}
+
+/* Inner products that float could overflow get no bound; a zero query under cosine gets 0. */
+TEST(StorageBound, DegenerateInputs) {
+    std::vector<float> x(8, 3e19f), q(8, 3e19f), zero(8, 0.0f);
+    const auto part = encode(OMEN_STORAGE_INT8, OMEN_METRIC_INNER_PRODUCT, x);
+    EXPECT_EQ(omen_stored_lower_bound(OMEN_STORAGE_INT8, OMEN_METRIC_INNER_PRODUCT, q.data(),
+                                      part.data(), 8),
+              -std::numeric_limits<double>::infinity());
+    const auto unit = encode(OMEN_STORAGE_HALF, OMEN_METRIC_COSINE, indexed(OMEN_METRIC_COSINE, x));
+    EXPECT_EQ(omen_stored_lower_bound(OMEN_STORAGE_HALF, OMEN_METRIC_COSINE, zero.data(),
+                                      unit.data(), 8),
+              0.0);
+    EXPECT_TRUE(std::isnan(omen_cosine_distance(zero.data(), x.data(), 8)));
+}
+
+/* The cosine SQL function stays accurate where float sums overflow or underflow. */
+TEST(StorageBound, CosineSurvivesExtremeNorms) {
+    const float a[3] = {1e30f, 2e30f, 0.0f}, b[3] = {2e30f, 4e30f, 0.0f};
+    EXPECT_NEAR(omen_cosine_distance(a, b, 3), 0.0, 1e-12);
+    const float c[3] = {1e-30f, 0.0f, 0.0f}, d[3] = {0.0f, 3e-30f, 0.0f};
+    EXPECT_NEAR(omen_cosine_distance(c, d, 3), 1.0, 1e-12);
+    const float e[2] = {1e-40f, 0.0f}, f[2] = {-1e-40f, 0.0f}; /* subnormal */
+    EXPECT_NEAR(omen_cosine_distance(e, f, 2), 2.0, 1e-12);
+}
+
+}  // namespace
