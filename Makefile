@@ -45,7 +45,7 @@ OBJS = $(PG_OBJS) $(CORE_OBJS) $(KERNEL_OBJS)
 
 REGRESS = vector_io vector_binary vector_typmod vector_casts vector_functions \
 	vector_btree vector_aggregates vector_catalog \
-	omen_catalog omen_options omen_build omen_features
+	omen_catalog omen_options omen_build omen_features omen_storage
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=$(EXTENSION)
 
 PG_CONFIG ?= pg_config

@@ -104,17 +104,16 @@ OmenIndexDimensions(Relation index)
 static void
 OmenReadOptions(Relation index, OmenParams *p)
 {
-	p->dims = OmenIndexDimensions(index);
-	p->m = (uint32) OmenGetM(index);
-	p->ef_construction = (uint32) OmenGetEfConstruction(index);
-	if (p->ef_construction < 2 * p->m)
+	uint32		dims = OmenIndexDimensions(index);
+	uint32		m = (uint32) OmenGetM(index);
+	uint32		efc = (uint32) OmenGetEfConstruction(index);
+
+	if (efc < 2 * m)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("ef_construction must be greater than or equal to 2 * m"),
-				 errdetail("ef_construction is %u and m is %u.", p->ef_construction, p->m)));
-	p->metric = OmenResolveMetric(index);
-	p->slot_size = OMEN_SLOT_SIZE(p->m, p->dims);
-	p->distance = omen_index_distance(p->metric);
+				 errdetail("ef_construction is %u and m is %u.", efc, m)));
+	OmenSetParams(p, dims, m, efc, OmenResolveMetric(index), OmenGetStorage(index));
 }
 
 /* Takes a new page at the end of fork, pinned and exclusively locked. */
@@ -253,7 +252,7 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 	/* Metapage */
 	page = OmenBuildNewPage(index, fork, &buf, OMEN_PAGE_META);
 	Assert(BufferGetBlockNumber(buf) == OMEN_METAPAGE_BLKNO);
-	OmenFillMetaPage(page, p->dims, p->m, p->ef_construction, p->metric);
+	OmenFillMetaPage(page, p);
 	meta = OmenPageGetMeta(page);
 	meta->node_count = n;
 	meta->stream_blocks = nstream;
@@ -289,8 +288,13 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 	{
 		OmenNodeHeader *hdr = (OmenNodeHeader *) slot;
 		uint32		old = inv[id];
+		const uint8 *node = omen_builder_node(bs->builder, old);
 
-		memcpy(slot, omen_builder_node(bs->builder, old), p->slot_size);
+		/* The builder keeps float vectors; the index keeps them as p->storage says. */
+		memcpy(slot, node, OMEN_VECTOR_OFFSET(p->m));
+		omen_stored_encode(p->storage, p->metric,
+						   (const float *) (node + OMEN_VECTOR_OFFSET(p->m)), p->dims,
+						   (uint8 *) slot + OMEN_VECTOR_OFFSET(p->m));
 		OmenRemapLinks((uint32 *) (slot + OMEN_LINKS_OFFSET), 2 * p->m, perm);
 		hdr->upper_block = InvalidBlockNumber;
 		hdr->upper_offset = 0;
@@ -584,7 +588,7 @@ omenbuildempty(Relation index)
 	buf = OmenNewBuffer(index, INIT_FORKNUM);
 	page = BufferGetPage(buf);
 	START_CRIT_SECTION();
-	OmenFillMetaPage(page, p.dims, p.m, p.ef_construction, p.metric);
+	OmenFillMetaPage(page, &p);
 	MarkBufferDirty(buf);
 	log_newpage_buffer(buf, true);
 	END_CRIT_SECTION();

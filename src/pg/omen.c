@@ -34,6 +34,14 @@ int			omen_max_scan_tuples = OMEN_DEFAULT_MAX_SCAN_TUPLES;
 
 static relopt_kind omen_relopt_kind;
 
+/* Values of the storage option, in the OmenStorage order. */
+static relopt_enum_elt_def omen_storage_values[] = {
+	{"float4", OMEN_STORAGE_FLOAT4},
+	{"half", OMEN_STORAGE_HALF},
+	{"int8", OMEN_STORAGE_INT8},
+	{(const char *) NULL}
+};
+
 OMEN_FUNCTION_INFO(omenhandler);
 
 extern PGDLLEXPORT void _PG_init(void);
@@ -60,6 +68,11 @@ OmenInitGucs(void)
 	add_int_reloption(omen_relopt_kind, "build_threads",
 					  "Threads for CREATE INDEX (0: max_parallel_maintenance_workers + 1)",
 					  0, 0, 64, AccessExclusiveLock);
+	add_enum_reloption(omen_relopt_kind, "storage",
+					   "How nodes keep their vectors: float4, half (2 bytes per dimension) or int8 (1 byte)",
+					   omen_storage_values, OMEN_STORAGE_FLOAT4,
+					   "Valid values are \"float4\", \"half\" and \"int8\".",
+					   AccessExclusiveLock);
 
 	DefineCustomIntVariable("omen.ef_search",
 							"Size of the dynamic candidate list for search.",
@@ -82,6 +95,7 @@ omenoptions(Datum reloptions, bool validate)
 		{"m", RELOPT_TYPE_INT, offsetof(OmenOptions, m)},
 		{"ef_construction", RELOPT_TYPE_INT, offsetof(OmenOptions, ef_construction)},
 		{"build_threads", RELOPT_TYPE_INT, offsetof(OmenOptions, build_threads)},
+		{"storage", RELOPT_TYPE_ENUM, offsetof(OmenOptions, storage)},
 	};
 
 	return (bytea *) build_reloptions(reloptions, validate, omen_relopt_kind,

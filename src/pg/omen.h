@@ -110,7 +110,7 @@ typedef struct OmenMetaPageData
 	uint16		m;
 	uint16		ef_construction;
 	uint16		metric;			/* OmenMetric */
-	uint16		storage;		/* 0 = float4 */
+	uint16		storage;		/* OmenStorage */
 	uint32		slot_size;
 	uint32		node_count;		/* ids 0 .. node_count-1 have slots */
 	uint32		free_count;		/* slots on the free list */
@@ -150,6 +150,7 @@ typedef struct OmenOptions
 	int			m;
 	int			ef_construction;
 	int			build_threads;	/* 0 = max_parallel_maintenance_workers + 1 */
+	int			storage;		/* OmenStorage */
 } OmenOptions;
 
 /* An index's parameters, frozen at build time (copied, never pointed at). */
@@ -160,7 +161,10 @@ typedef struct OmenParams
 	uint32		ef_construction;
 	uint32		slot_size;
 	OmenMetric	metric;
-	OmenDistanceFn distance;	/* index distance kernel */
+	OmenStorage storage;
+	uint32		stored_size;	/* bytes of a node's stored vector */
+	OmenDistanceFn distance;	/* index distance kernel, float against float */
+	OmenStoredDistanceFn stored_distance;	/* float query against a stored vector */
 } OmenParams;
 
 /*
@@ -189,7 +193,7 @@ extern void OmenInitGucs(void);
 
 /* omutils.c */
 extern void OmenInitPage(Page page, uint16 flags);
-extern void OmenFillMetaPage(Page page, uint32 dims, uint32 m, uint32 efc, OmenMetric metric);
+extern void OmenFillMetaPage(Page page, const OmenParams *p);
 extern void OmenMetaSetLower(Page page);
 extern void OmenCheckMetaPage(Relation index, Page page);
 extern void OmenReadMeta(Relation index, OmenMetaPageData *out);
@@ -204,7 +208,11 @@ extern void OmenWriteNodeBytes(Relation index, const OmenParams *p, uint32 id, u
 extern bool OmenReplaceNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offset,
 								 uint32 len, const void *expected, const void *src);
 extern float OmenNodeDistance(Relation index, const OmenParams *p, uint32 id,
-							  const float *query, float *scratch);
+							  const float *query, char *scratch);
+extern void OmenReadNodeVector(Relation index, const OmenParams *p, uint32 id, float *out,
+							   char *scratch);
+extern void OmenSetParams(OmenParams *p, uint32 dims, uint32 m, uint32 efc, OmenMetric metric,
+						  OmenStorage storage);
 extern uint32 OmenLinkCount(const OmenParams *p, uint32 level);
 extern void OmenReadHeader(Relation index, const OmenParams *p, uint32 id, OmenNodeHeader *hdr);
 extern void OmenReadLinks(Relation index, const OmenParams *p, uint32 id,
@@ -217,6 +225,7 @@ extern OmenMetric OmenResolveMetric(Relation index);
 extern int	OmenGetM(Relation index);
 extern int	OmenGetEfConstruction(Relation index);
 extern int	OmenGetBuildThreads(Relation index);
+extern OmenStorage OmenGetStorage(Relation index);
 extern const float *OmenPrepareVector(const OmenParams *p, Datum value, float *buf);
 extern double OmenSqlDistance(OmenMetric metric, float d);
 
@@ -224,7 +233,7 @@ extern double OmenSqlDistance(OmenMetric metric, float d);
 typedef struct OmenSearcher
 {
 	OmenSearch *search;			/* core engine, from a backend-wide pool */
-	float	   *scratch;		/* one vector, for vectors that span pages */
+	char	   *scratch;		/* one stored vector, for those that span pages */
 	uint32	   *links;			/* one link list */
 	OmenCandidate *results;		/* one round's results */
 	uint32		results_cap;
@@ -250,6 +259,7 @@ typedef struct OmenLinker
 	OmenNodeHeader hdr;			/* its header */
 	const float *vec;			/* its vector */
 	char	   *slot;			/* one slot, for reading candidates */
+	float	   *decoded;		/* one candidate's vector, decoded from the slot */
 	float	   *cvecs;			/* candidate vectors, row-major */
 	OmenCandidate *cands;		/* candidates */
 	uint32	   *kept;			/* indices chosen by the heuristic */

@@ -311,18 +311,22 @@ OmenCandidateCmp(const void *a, const void *b)
 }
 
 /*
- * Reads node id's slot into st->slot; returns its vector (in st->slot) or
- * NULL if the node is deleted or free.
+ * Reads node id's slot into st->slot; returns its vector (in st->slot, or
+ * decoded into st->decoded) or NULL if the node is deleted or free.
  */
 static const float *
 OmenReadLiveVector(OmenLinker *st, uint32 id)
 {
 	OmenNodeHeader *h = (OmenNodeHeader *) st->slot;
+	const char *stored = st->slot + OMEN_VECTOR_OFFSET(st->p.m);
 
 	OmenReadNodeBytes(st->index, &st->p, id, 0, st->p.slot_size, st->slot);
 	if (h->flags & (OMEN_NODE_DELETED | OMEN_NODE_FREE))
 		return NULL;
-	return (const float *) (st->slot + OMEN_VECTOR_OFFSET(st->p.m));
+	if (st->p.storage == OMEN_STORAGE_FLOAT4)
+		return (const float *) stored;
+	omen_stored_decode(st->p.storage, (const uint8 *) stored, st->p.dims, st->decoded);
+	return st->decoded;
 }
 
 /*
@@ -385,7 +389,7 @@ OmenLinkerAddReverse(OmenLinker *st, uint32 nb, uint32 level, bool force)
 		}
 
 		/* Prune nb's neighbours plus the new node with the heuristic. */
-		OmenReadNodeBytes(st->index, p, nb, OMEN_VECTOR_OFFSET(p->m), p->dims * sizeof(float), base);
+		OmenReadNodeVector(st->index, p, nb, base, st->sr.scratch);
 		for (uint32 i = 0; i <= cap; i++)
 		{
 			uint32		cid = (i < cap) ? st->cur[i] : st->id;
@@ -579,6 +583,7 @@ OmenLinkerInit(OmenLinker *st, Relation index, const OmenParams *p)
 	st->id = OMEN_INVALID_NODE;
 	OmenSearcherInit(&st->sr, p, efc);
 	st->slot = palloc(p->slot_size);
+	st->decoded = palloc(sizeof(float) * p->dims);
 	/* Selection may see ef_construction results plus a full list (vacuum's repair). */
 	st->cvecs = palloc(sizeof(float) * p->dims * Max(efc + cap, 2 * cap + 2));
 	st->cands = palloc(sizeof(OmenCandidate) * (efc + cap));
@@ -614,7 +619,8 @@ OmenInsertVector(Relation index, const OmenParams *p, const float *vec, ItemPoin
 	slot = palloc(p->slot_size);
 	memcpy(slot, &st.hdr, sizeof(OmenNodeHeader));
 	memset(slot + OMEN_LINKS_OFFSET, 0xFF, 2 * p->m * sizeof(uint32));
-	memcpy(slot + OMEN_VECTOR_OFFSET(p->m), vec, p->dims * sizeof(float));
+	omen_stored_encode(p->storage, p->metric, vec, p->dims,
+					   (uint8 *) slot + OMEN_VECTOR_OFFSET(p->m));
 	OmenWriteNodeBytes(index, p, st.id, 0, p->slot_size, slot);
 
 	/* 3: link it. */

@@ -17,6 +17,17 @@
  * Deleted nodes (vacuum marked them, their repair is pending) are traversed
  * but never returned; free slots are never returned.
  *
+ * Compact storage (half, int8).  The search measures the decoded vectors,
+ * which are close to, not equal to, the heap's.  So each round's rows are
+ * handed over with xs_recheckorderby and, as their ORDER BY value, a lower
+ * bound of the exact distance (omen_stored_lower_bound, proven in the core's
+ * storage.cpp), sorted by that bound: the executor recomputes the distance
+ * from the heap row, holds rows in its reorder queue and returns one only
+ * once no later index row can have a smaller bound.  Within a round the
+ * output is therefore in exact distance order.  float4 stores the vectors
+ * themselves; its distances are exact (up to cosine's normalization) and are
+ * returned as they are, with no recheck.
+ *
  * Memory: all scan state lives in a context that dies with the scan; the
  * core search engine goes back to its pool through that context's reset
  * callback.
@@ -35,6 +46,14 @@
 
 #include "omen.h"
 
+/* A row of the current round, ready to return. */
+typedef struct OmenScanItem
+{
+	ItemPointerData tid;
+	double		order;			/* xs_orderbyvals[0]: exact distance or lower bound */
+	uint32		rank;			/* position in the round, to break ties */
+} OmenScanItem;
+
 typedef struct OmenScanOpaqueData
 {
 	MemoryContext ctx;			/* lives as long as the scan */
@@ -43,8 +62,11 @@ typedef struct OmenScanOpaqueData
 	bool		started;
 	bool		exhausted;
 	bool		query_null;		/* ORDER BY col <-> NULL */
+	bool		lossy;			/* compact storage: return lower bounds, recheck */
 	float	   *query;			/* dims floats, normalized for cosine */
-	OmenCandidate *batch;		/* current round's results */
+	float	   *raw_query;		/* dims floats, the ORDER BY argument as given */
+	char	   *slot;			/* one node slot, read for its bound */
+	OmenScanItem *batch;		/* current round's rows */
 	uint32		nbatch;
 	uint32		pos;
 	uint32		id_bound;
@@ -68,7 +90,9 @@ omenbeginscan(Relation index, int nkeys, int norderbys)
 	OmenGetParams(index, &so->p);
 	OmenSearcherInit(&so->sr, &so->p, OMEN_MAX_EF_SEARCH);
 	so->query = palloc(sizeof(float) * so->p.dims);
-	so->batch = palloc(sizeof(OmenCandidate) * OMEN_MAX_EF_SEARCH);
+	so->raw_query = palloc(sizeof(float) * so->p.dims);
+	so->slot = palloc(so->p.slot_size);
+	so->batch = palloc(sizeof(OmenScanItem) * OMEN_MAX_EF_SEARCH);
 	MemoryContextSwitchTo(old);
 
 	/* The AM owns the arrays for ORDER BY values (like GiST). */
@@ -123,6 +147,7 @@ OmenScanSetQuery(IndexScanDesc scan, OmenScanOpaque so)
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("expected %u dimensions, not %d", so->p.dims, vec->dim)));
 		memcpy(so->query, vec->x, sizeof(float) * so->p.dims);
+		memcpy(so->raw_query, vec->x, sizeof(float) * so->p.dims);
 		MemoryContextSwitchTo(old);
 	}
 	if (so->p.metric == OMEN_METRIC_COSINE)
@@ -145,6 +170,7 @@ OmenScanStart(IndexScanDesc scan, OmenScanOpaque so)
 	uint32		ef = (uint32) Min(Max(omen_ef_search, 1), OMEN_MAX_EF_SEARCH);
 
 	OmenScanSetQuery(scan, so);
+	so->lossy = so->p.storage != OMEN_STORAGE_FLOAT4 && !so->query_null;
 	OmenReadMeta(scan->indexRelation, &meta);
 	so->started = true;
 	if (meta.entry_point == OMEN_INVALID_NODE)
@@ -163,16 +189,65 @@ OmenScanStart(IndexScanDesc scan, OmenScanOpaque so)
 	OmenSearcherSeed(&so->sr, ep.id, ep.distance);
 }
 
-/* Runs one level-0 round into so->batch; false when nothing is left. */
+/* Orders a round's rows by ascending ORDER BY value, ties in search order. */
+static int
+OmenScanItemCmp(const void *a, const void *b)
+{
+	const OmenScanItem *x = a;
+	const OmenScanItem *y = b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return x->rank < y->rank ? -1 : (x->rank > y->rank);
+}
+
+/*
+ * Runs one level-0 round and turns its results into so->batch: live rows
+ * only, each with its ORDER BY value (see the header comment).  Returns
+ * false when the graph has nothing left.
+ */
 static bool
 OmenScanNextRound(IndexScanDesc scan, OmenScanOpaque so)
 {
-	OmenSearcherExpand(&so->sr, scan->indexRelation, &so->p, so->query, 0);
-	so->nbatch = OmenSearcherResults(&so->sr);
-	memcpy(so->batch, so->sr.results, sizeof(OmenCandidate) * so->nbatch);
+	Relation	index = scan->indexRelation;
+	const OmenParams *p = &so->p;
+	uint32		n;
+
+	OmenSearcherExpand(&so->sr, index, p, so->query, 0);
+	n = OmenSearcherResults(&so->sr);
+	so->nbatch = 0;
 	so->pos = 0;
 	so->rounds++;
-	return so->nbatch > 0;
+	for (uint32 i = 0; i < n; i++)
+	{
+		const OmenCandidate *c = &so->sr.results[i];
+		OmenNodeHeader hdr;
+		OmenScanItem *item = &so->batch[so->nbatch];
+
+		if (so->lossy)
+		{
+			OmenReadNodeBytes(index, p, c->id, 0, p->slot_size, so->slot);
+			memcpy(&hdr, so->slot, sizeof(hdr));
+		}
+		else
+			OmenReadHeader(index, p, c->id, &hdr);
+		if (hdr.flags & (OMEN_NODE_DELETED | OMEN_NODE_FREE))
+			continue;
+		memcpy(&item->tid, hdr.payload, sizeof(ItemPointerData));
+		if (!ItemPointerIsValid(&item->tid))
+			continue;
+		if (so->lossy)
+			item->order = omen_stored_lower_bound(p->storage, p->metric, so->raw_query,
+												  (const uint8 *) so->slot + OMEN_VECTOR_OFFSET(p->m),
+												  p->dims);
+		else
+			item->order = OmenSqlDistance(p->metric, c->distance);
+		item->rank = i;
+		so->nbatch++;
+	}
+	if (so->lossy && so->nbatch > 1)
+		qsort(so->batch, so->nbatch, sizeof(OmenScanItem), OmenScanItemCmp);
+	return n > 0;
 }
 
 /* amgettuple: the next heap TID in (approximately) ascending distance. */
@@ -196,10 +271,9 @@ omengettuple(IndexScanDesc scan, ScanDirection dir)
 
 	while (!so->exhausted)
 	{
-		while (so->pos < so->nbatch)
+		if (so->pos < so->nbatch)
 		{
-			OmenCandidate c;
-			OmenNodeHeader hdr;
+			const OmenScanItem *item;
 
 			/*
 			 * The first round (ef_search wide) is always returned whole;
@@ -207,22 +281,16 @@ omengettuple(IndexScanDesc scan, ScanDirection dir)
 			 */
 			if (so->rounds > 1 && so->returned >= (uint64) omen_max_scan_tuples)
 			{
-				so->nbatch = 0;
+				so->exhausted = true;
 				break;
 			}
-			c = so->batch[so->pos++];
-			OmenReadHeader(scan->indexRelation, &so->p, c.id, &hdr);
-			if (hdr.flags & (OMEN_NODE_DELETED | OMEN_NODE_FREE))
-				continue;
-			memcpy(&scan->xs_heaptid, hdr.payload, sizeof(ItemPointerData));
-			if (!ItemPointerIsValid(&scan->xs_heaptid))
-				continue;
+			item = &so->batch[so->pos++];
+			scan->xs_heaptid = item->tid;
 			scan->xs_recheck = false;
-			scan->xs_recheckorderby = false;
+			scan->xs_recheckorderby = so->lossy;
 			if (scan->numberOfOrderBys > 0)
 			{
-				scan->xs_orderbyvals[0] = so->query_null ? (Datum) 0 :
-					Float8GetDatum(OmenSqlDistance(so->p.metric, c.distance));
+				scan->xs_orderbyvals[0] = so->query_null ? (Datum) 0 : Float8GetDatum(item->order);
 				scan->xs_orderbynulls[0] = so->query_null;
 			}
 			so->returned++;

@@ -73,7 +73,7 @@ void
 OmenSearcherInit(OmenSearcher *sr, const OmenParams *p, uint32 ef_max)
 {
 	sr->search = OmenSearchAcquire();
-	sr->scratch = palloc(sizeof(float) * p->dims);
+	sr->scratch = palloc(p->stored_size);
 	sr->links = palloc(sizeof(uint32) * 2 * p->m);
 	sr->results_cap = Max(ef_max, 1);
 	sr->results = palloc(sizeof(OmenCandidate) * sr->results_cap);
@@ -115,13 +115,13 @@ typedef struct OmenPending
  * them.  Nodes are taken in stream order so that each page is pinned and
  * share-locked once for all the neighbours it holds (the build writes nodes
  * in graph order, so neighbours often share pages); a vector that spans two
- * pages is copied out first.
+ * pages goes through OmenNodeDistance.
  */
 static void
 OmenOfferDistances(OmenSearcher *sr, Relation index, const OmenParams *p, const float *query,
 				   OmenPending *todo, uint32 n)
 {
-	uint32		vlen = p->dims * sizeof(float);
+	uint32		vlen = p->stored_size;
 
 	/* Insertion sort by stream block: n is at most 2m. */
 	for (uint32 i = 1; i < n; i++)
@@ -162,9 +162,9 @@ OmenOfferDistances(OmenSearcher *sr, Relation index, const OmenParams *p, const 
 				if (i + 1 < n && todo[i + 1].stream_block == block)
 					__builtin_prefetch(contents + todo[i + 1].offset);
 				failed |= omen_search_offer(sr->search, todo[i].id,
-											p->distance(query,
-														(const float *) (contents + todo[i].offset),
-														p->dims));
+											p->stored_distance(query,
+															   (const uint8 *) contents + todo[i].offset,
+															   p->dims));
 			}
 			UnlockReleaseBuffer(buf);
 			if (failed < 0)

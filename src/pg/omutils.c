@@ -54,9 +54,28 @@ OmenInitPage(Page page, uint16 flags)
 		((PageHeader) page)->pd_lower = ((PageHeader) page)->pd_upper;
 }
 
-/* Fills a fresh metapage for an empty graph. */
+/*
+ * Fills *p for an index of the given shape: the slot size and the kernels
+ * follow from the storage and the metric.
+ */
 void
-OmenFillMetaPage(Page page, uint32 dims, uint32 m, uint32 efc, OmenMetric metric)
+OmenSetParams(OmenParams *p, uint32 dims, uint32 m, uint32 efc, OmenMetric metric,
+			  OmenStorage storage)
+{
+	p->dims = dims;
+	p->m = m;
+	p->ef_construction = efc;
+	p->metric = metric;
+	p->storage = storage;
+	p->stored_size = omen_stored_size(storage, dims);
+	p->slot_size = omen_slot_size(storage, m, dims);
+	p->distance = omen_index_distance(metric);
+	p->stored_distance = omen_stored_distance(storage, metric);
+}
+
+/* Fills a fresh metapage for an empty graph with parameters p. */
+void
+OmenFillMetaPage(Page page, const OmenParams *p)
 {
 	OmenMetaPage meta;
 
@@ -65,12 +84,12 @@ OmenFillMetaPage(Page page, uint32 dims, uint32 m, uint32 efc, OmenMetric metric
 	memset(meta, 0, offsetof(OmenMetaPageData, dir));
 	meta->magic = OMEN_MAGIC;
 	meta->version = OMEN_FORMAT_VERSION;
-	meta->dims = dims;
-	meta->m = m;
-	meta->ef_construction = efc;
-	meta->metric = metric;
-	meta->storage = 0;
-	meta->slot_size = OMEN_SLOT_SIZE(m, dims);
+	meta->dims = p->dims;
+	meta->m = p->m;
+	meta->ef_construction = p->ef_construction;
+	meta->metric = p->metric;
+	meta->storage = p->storage;
+	meta->slot_size = p->slot_size;
 	meta->node_count = 0;
 	meta->free_count = 0;
 	meta->free_head = OMEN_INVALID_NODE;
@@ -168,16 +187,13 @@ OmenLoadCache(Relation index, uint32 need)
 
 	if (old == NULL)
 	{
-		cache->params.dims = meta->dims;
-		cache->params.m = meta->m;
-		cache->params.ef_construction = meta->ef_construction;
-		cache->params.metric = (OmenMetric) meta->metric;
-		cache->params.slot_size = meta->slot_size;
-		cache->params.distance = omen_index_distance((OmenMetric) meta->metric);
+		OmenSetParams(&cache->params, meta->dims, meta->m, meta->ef_construction,
+					  (OmenMetric) meta->metric, (OmenStorage) meta->storage);
 		cache->nmapped = 0;
-		if (cache->params.distance == NULL)
-			elog(ERROR, "omen index \"%s\" has unknown metric %u",
-				 RelationGetRelationName(index), meta->metric);
+		if (cache->params.distance == NULL || cache->params.stored_distance == NULL ||
+			cache->params.slot_size != meta->slot_size)
+			elog(ERROR, "omen index \"%s\" has unknown metric %u or storage %u",
+				 RelationGetRelationName(index), meta->metric, meta->storage);
 	}
 
 	/* Read directory entries [nmapped, nblocks). */
@@ -409,20 +425,37 @@ OmenReplaceNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offs
 }
 
 /*
- * Index distance between query and node id's vector, computed on the pages
- * themselves.  Every index distance is a sum over dimensions (squared L2,
- * negative inner product, L1), so a vector that spans pages is measured
- * piece by piece and the partial sums added, with no copy.  scratch is
- * unused and kept for callers that may need it.
+ * Index distance between query and node id's stored vector, computed on the
+ * page itself when the vector lies within one page.  A float4 vector that
+ * spans pages is measured piece by piece and the partial sums added (every
+ * index distance is a sum over dimensions), with no copy; a half or int8
+ * vector (small, and whose pieces would need its header) is copied into
+ * scratch (p->stored_size bytes) first.
  */
 float
 OmenNodeDistance(Relation index, const OmenParams *p, uint32 id, const float *query,
-				 float *scratch)
+				 char *scratch)
 {
 	uint64		pos = (uint64) id * p->slot_size + OMEN_VECTOR_OFFSET(p->m);
 	uint32		done = 0;
 	float		d = 0;
 
+	if (pos % U + p->stored_size <= U)
+	{
+		Buffer		buf = OmenReadStream(index, (uint32) (pos / U));
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		d = p->stored_distance(query,
+							   (const uint8 *) PageGetContents(BufferGetPage(buf)) + pos % U,
+							   p->dims);
+		UnlockReleaseBuffer(buf);
+		return d;
+	}
+	if (p->storage != OMEN_STORAGE_FLOAT4)
+	{
+		OmenReadNodeBytes(index, p, id, OMEN_VECTOR_OFFSET(p->m), p->stored_size, scratch);
+		return p->stored_distance(query, (const uint8 *) scratch, p->dims);
+	}
 	while (done < p->dims)
 	{
 		uint32		r = pos % U;
@@ -437,6 +470,22 @@ OmenNodeDistance(Relation index, const OmenParams *p, uint32 id, const float *qu
 		pos += count * sizeof(float);
 	}
 	return d;
+}
+
+/*
+ * Reads node id's vector as floats into out (dims floats): the stored
+ * vector decoded.  scratch must hold p->stored_size bytes.
+ */
+void
+OmenReadNodeVector(Relation index, const OmenParams *p, uint32 id, float *out, char *scratch)
+{
+	if (p->storage == OMEN_STORAGE_FLOAT4)
+	{
+		OmenReadNodeBytes(index, p, id, OMEN_VECTOR_OFFSET(p->m), p->stored_size, out);
+		return;
+	}
+	OmenReadNodeBytes(index, p, id, OMEN_VECTOR_OFFSET(p->m), p->stored_size, scratch);
+	omen_stored_decode(p->storage, (const uint8 *) scratch, p->dims, out);
 }
 
 /* Number of link entries at a level: 2m on level 0, m above. */
@@ -617,11 +666,21 @@ OmenGetBuildThreads(Relation index)
 	return opts ? opts->build_threads : 0;
 }
 
+OmenStorage
+OmenGetStorage(Relation index)
+{
+	OmenOptions *opts = (OmenOptions *) index->rd_options;
+
+	return opts ? (OmenStorage) opts->storage : OMEN_STORAGE_FLOAT4;
+}
+
 /*
  * Turns an indexed value into the floats the graph stores: detoasts it,
  * checks its dimensions and, for cosine, normalizes it into buf (dims
- * floats).  Returns NULL for a vector the index cannot order (a zero vector
- * under cosine), which is then not indexed.
+ * floats) with a norm computed in double (the error bound of compact
+ * storage, storage.cpp, relies on that).  Returns NULL for a vector the
+ * index cannot order (a zero vector under cosine), which is then not
+ * indexed.
  */
 const float *
 OmenPrepareVector(const OmenParams *p, Datum value, float *buf)
@@ -634,8 +693,12 @@ OmenPrepareVector(const OmenParams *p, Datum value, float *buf)
 				 errmsg("expected %u dimensions, not %d", p->dims, vec->dim)));
 	if (p->metric == OMEN_METRIC_COSINE)
 	{
-		double		norm = sqrt((double) omen_norm_squared(vec->x, p->dims));
+		double		sum = 0;
+		double		norm;
 
+		for (uint32 i = 0; i < p->dims; i++)
+			sum += (double) vec->x[i] * vec->x[i];
+		norm = sqrt(sum);
 		if (norm == 0 || !isfinite(norm))
 			return NULL;
 		for (uint32 i = 0; i < p->dims; i++)

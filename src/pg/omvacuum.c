@@ -106,7 +106,7 @@ OmenRepairList(OmenVacuumState *vs, uint32 id, const OmenNodeHeader *hdr, uint32
 	float	   *base = palloc(sizeof(float) * p->dims);
 	uint32		chosen[2 * OMEN_MAX_M];
 
-	OmenReadNodeBytes(vs->index, p, id, OMEN_VECTOR_OFFSET(p->m), p->dims * sizeof(float), base);
+	OmenReadNodeVector(vs->index, p, id, base, st->sr.scratch);
 
 	for (int attempt = 0; attempt < 8; attempt++)
 	{
@@ -229,8 +229,7 @@ OmenReconnectOrphans(OmenVacuumState *vs)
 		OmenReadHeader(vs->index, p, id, &st->hdr);
 		if (st->hdr.flags & (OMEN_NODE_FREE | OMEN_NODE_DELETED))
 			continue;
-		OmenReadNodeBytes(vs->index, p, id, OMEN_VECTOR_OFFSET(p->m), p->dims * sizeof(float),
-						  base);
+		OmenReadNodeVector(vs->index, p, id, base, st->sr.scratch);
 		st->id = id;
 		st->vec = base;
 		n = OmenLinkerSearch(st, base, 0, vs->found);
