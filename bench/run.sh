@@ -9,6 +9,8 @@
 #                                away (scripts/test.sh runs this)
 # options
 #   --datasets LIST     fashion-mnist,synthetic (default both)
+#   --storages LIST     index storages to measure, float4,half,int8 (default float4);
+#                       results of half and int8 are named <dataset>[-quick]-<storage>
 #   --publish           also copy the plots to bench/plots/ (what BENCHMARKS.md shows)
 #   --wait-quiet        before each data set, wait (up to 10 minutes) until the
 #                       machine's CPUs have been at least 90% idle for 5 seconds
@@ -43,7 +45,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$OMEN_ROOT"
 
-mode=full datasets="fashion-mnist,synthetic" publish=0 wait_quiet=0 port="" extra=()
+mode=full datasets="fashion-mnist,synthetic" storages=float4 publish=0 wait_quiet=0 port="" extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
 		--quick) mode=quick ;;
@@ -53,6 +55,8 @@ while [ $# -gt 0 ]; do
 		--wait-quiet) wait_quiet=1 ;;
 		--datasets) datasets=${2:?--datasets needs a value}; shift ;;
 		--datasets=*) datasets=${1#*=} ;;
+		--storages) storages=${2:?--storages needs a value}; shift ;;
+		--storages=*) storages=${1#*=} ;;
 		--port) port=${2:?--port needs a value}; shift ;;
 		--port=*) port=${1#*=} ;;
 		--) shift; extra=("$@"); break ;;
@@ -119,23 +123,29 @@ wait_for_quiet() {
 rev=$(git -C "$OMEN_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
 files=()
 IFS=, read -r -a wanted <<<"$datasets"
+IFS=, read -r -a kinds <<<"$storages"
 for ds in "${wanted[@]}"; do
-	args=(--dataset "$ds" --results-dir "$RESULTS" --source-rev "$rev")
-	case $mode:$ds in
-		smoke:synthetic) args+=(--rows 2000 --dims 16 --queries 50 --exact-queries 10 --clients 2
-			--ef-search 10,40,200 --cache-dir none --min-seconds 0) ;;
-		quick:fashion-mnist) args+=(--rows 10000 --queries 200 --tag quick) ;;
-		quick:synthetic) args+=(--rows 20000 --dims 64 --queries 200 --tag quick) ;;
-		full:fashion-mnist) args+=(--queries 1000) ;;
-		full:synthetic) args+=(--rows 1000000 --dims 128 --queries 1000) ;;
-		*) echo "bench/run.sh: unknown data set \"$ds\" (fashion-mnist, synthetic)" >&2; exit 2 ;;
-	esac
-	name=$ds
-	[ "$mode" = quick ] && name=$ds-quick
-	[ "$wait_quiet" = 1 ] && wait_for_quiet
-	log "$ds ($mode): load average $(cut -d' ' -f1-3 /proc/loadavg)"
-	"$DRIVER" "${args[@]}" "${extra[@]}"
-	files+=("$RESULTS/latest-$name.json")
+	for storage in "${kinds[@]}"; do
+		args=(--dataset "$ds" --results-dir "$RESULTS" --source-rev "$rev" --storage "$storage")
+		case $mode:$ds in
+			smoke:synthetic) args+=(--rows 2000 --dims 16 --queries 50 --exact-queries 10 --clients 2
+				--ef-search 10,40,200 --cache-dir none --min-seconds 0) ;;
+			quick:fashion-mnist) args+=(--rows 10000 --queries 200) ;;
+			quick:synthetic) args+=(--rows 20000 --dims 64 --queries 200) ;;
+			full:fashion-mnist) args+=(--queries 1000) ;;
+			full:synthetic) args+=(--rows 1000000 --dims 128 --queries 1000) ;;
+			*) echo "bench/run.sh: unknown data set \"$ds\" (fashion-mnist, synthetic)" >&2; exit 2 ;;
+		esac
+		tag=""
+		[ "$mode" = quick ] && tag=quick
+		[ "$storage" != float4 ] && tag=${tag:+$tag-}$storage
+		[ -n "$tag" ] && args+=(--tag "$tag")
+		name=$ds${tag:+-$tag}
+		[ "$wait_quiet" = 1 ] && wait_for_quiet
+		log "$ds ($mode, storage $storage): load average $(cut -d' ' -f1-3 /proc/loadavg)"
+		"$DRIVER" "${args[@]}" "${extra[@]}"
+		files+=("$RESULTS/latest-$name.json")
+	done
 done
 
 log "checking the results"

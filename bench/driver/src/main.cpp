@@ -100,6 +100,7 @@ struct Options {
     int m = 16;
     int ef_construction = 64;
     int build_threads = 0;
+    std::string storage = "float4";
     std::vector<int> ef_search = {10, 20, 40, 80, 120, 200, 400};
     int clients = 4;
     std::size_t exact_queries = 50;
@@ -140,6 +141,7 @@ index and measurement
   --m N                  index option m (default 16)
   --ef-construction N    index option ef_construction (default 64)
   --build-threads N      index option build_threads (default 0: the server's choice)
+  --storage S            index option storage: float4 (default), half or int8
   --ef-search LIST       omen.ef_search values, comma-separated
                          (default 10,20,40,80,120,200,400)
   --clients N            concurrent clients for the throughput pass (default 4; 0 skips)
@@ -214,6 +216,11 @@ Options parse_options(int argc, char** argv) {
         else if (a == "--m") o.m = parse_int(a, v, 2, 100);
         else if (a == "--ef-construction") o.ef_construction = parse_int(a, v, 4, 1000);
         else if (a == "--build-threads") o.build_threads = parse_int(a, v, 0, 64);
+        else if (a == "--storage") {
+            if (v != "float4" && v != "half" && v != "int8")
+                usage_error("--storage must be float4, half or int8");
+            o.storage = v;
+        }
         else if (a == "--ef-search") {
             o.ef_search.clear();
             std::stringstream ss(v);
@@ -695,6 +702,7 @@ int run(const Options& o) {
     params["m"] = o.m;
     params["ef_construction"] = o.ef_construction;
     params["build_threads"] = o.build_threads;
+    params["storage"] = o.storage;
     Json efs = Json::array();
     for (int e : o.ef_search) efs.push(e);
     params["ef_search"] = efs;
@@ -771,7 +779,8 @@ int run(const Options& o) {
         const std::string sql = "CREATE INDEX " + idx + " ON " + tbl +
                                 " USING omen (embedding vector_l2_ops) WITH (m = " + std::to_string(o.m) +
                                 ", ef_construction = " + std::to_string(o.ef_construction) +
-                                ", build_threads = " + std::to_string(o.build_threads) + ")";
+                                ", build_threads = " + std::to_string(o.build_threads) +
+                                ", storage = " + o.storage + ")";
         progress("building: %s", sql.c_str());
         MemorySampler sampler(pid);
         ForeignCpu foreign({pid});
