@@ -179,7 +179,9 @@ OmenHalfDistanceFn omen_index_distance_half(OmenMetric metric) OMEN_NOEXCEPT;
  * vector's smallest element and step its range / 255.  err bounds the norm
  * of what the storage lost, ||x - decoded x||, in the norm of the metric
  * (L1 for L1, else L2), rounded up; storage.cpp proves the lower bounds
- * below from it.  The part starts 4-byte aligned in a slot.
+ * below from it.  The decoded vector is the half values, or for int8
+ * fmaf(c[i], step, lo) (one rounding), the same float on every machine.
+ * The part starts 4-byte aligned in a slot.
  * ------------------------------------------------------------------------ */
 
 typedef enum OmenStorage
@@ -219,16 +221,34 @@ typedef float (*OmenStoredDistanceFn) (const float *q, const uint8_t *part, size
 OmenStoredDistanceFn omen_stored_distance(OmenStorage storage, OmenMetric metric) OMEN_NOEXCEPT;
 
 /*
- * A value never larger than the SQL operator's result for the heap vector
- * the stored one came from: l2_distance (<->), negative inner product (<#>),
- * cosine_distance (<=>) or l1_distance (<+>) of query against it, as those
- * functions compute it in float.  query is the operator's argument as given
- * (not normalized).  The derivation and the rounding margins are in
- * storage.cpp.  -inf or 0 where no useful bound exists (a result the float
- * arithmetic could overflow).
+ * Lower bounds for exactly ordered results.  A scan prepares its query once
+ * with omen_bound_query_init, then omen_stored_lower_bound gives, for a
+ * stored vector, a value never larger than the SQL operator's result for
+ * the heap vector it came from: l2_distance (<->), negative inner product
+ * (<#>), cosine_distance (<=>) or l1_distance (<+>) of query against it, as
+ * those functions compute it in float.  The derivation and every rounding
+ * margin are in storage.cpp.  It is -inf (inner product) or 0 where no
+ * useful bound exists (a result the float arithmetic could overflow).
  */
-double		omen_stored_lower_bound(OmenStorage storage, OmenMetric metric, const float *query,
-									const uint8_t *part, uint32_t dims) OMEN_NOEXCEPT;
+typedef struct OmenBoundQuery
+{
+	const float *query;			/* the ORDER BY argument as given (not normalized) */
+	const float *buffer;		/* dims floats: the unit query (cosine) or zeros */
+	double		norm;			/* ||query||, in double */
+	uint32_t	dims;
+	OmenMetric	metric;
+	OmenStorage storage;
+} OmenBoundQuery;
+
+/*
+ * Prepares b for query (dims floats, kept by pointer, not copied); buffer
+ * (dims floats, caller's) is filled and must live as long as b.
+ */
+void		omen_bound_query_init(OmenBoundQuery *b, OmenStorage storage, OmenMetric metric,
+								  const float *query, float *buffer, uint32_t dims) OMEN_NOEXCEPT;
+
+/* The lower bound for one stored vector (omen_stored_size bytes, 4-byte aligned). */
+double		omen_stored_lower_bound(const OmenBoundQuery *b, const uint8_t *part) OMEN_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Text form of a vector: "[1, 2.5, -3e-2]"

@@ -7,63 +7,77 @@
  * nearest binary16, saturating at +/-65504 so that no stored value is
  * infinite.  int8 keeps, per vector, lo = min x[i] and step = (max - min)
  * / 255 rounded to float, and c[i] = round((x[i] - lo) / step) clamped to
- * 0..255.  The decoded vector xh is defined exactly, in double: the half
- * value itself, or lo + step * c[i] (step * c[i] is exact in double, a
- * 24-bit by 8-bit product, so the sum is rounded once and every caller gets
- * the same double whether or not the compiler fuses it).  Both encoders
- * store err >= ||x - xh|| (the L1 norm for the L1 metric, else the L2 norm),
- * computed in double and rounded up to float with a relative slack of 2^-30
- * that covers the double rounding of the sum.  For cosine, x is the unit
- * vector the caller made with a double-precision norm; each element is then
- * within 2^-24 relative of the exact unit vector, so the exact unit vector
- * lies within 2^-23 (in L2) of x, and err grows by 2^-22 to cover it.
+ * 0..255.  The decoded vector xh is defined as what every kernel computes:
+ * the half value itself (exact in float), or fmaf(c[i], step, lo), one
+ * correctly rounded fused multiply-add, which the AVX2 and AVX-512 kernels
+ * do in hardware and the scalar ones with std::fma, so it is the same float
+ * on every machine.  Both encoders store err >= ||x - xh|| (the L1 norm for
+ * the L1 metric, else the L2 norm), computed in double and rounded up to
+ * float with a relative slack of 2^-30 that covers the double rounding.
+ * For cosine, x is the unit vector the caller made with a double-precision
+ * norm; each element is within 2^-24 relative of the exact unit vector's,
+ * so that vector lies within 2^-23 of x, and err grows by 2^-22 to cover it.
  *
  * The lower bounds.  PostgreSQL rechecks the ORDER BY value of every row an
  * index marks lossy (xs_recheckorderby) and raises "index returned tuples in
  * wrong order" if the recomputed value is smaller than the index's, so the
  * bound B must never exceed what the SQL function computes, rounding
  * included.  Let q be the query, x the heap vector, xh the decoded one,
- * e = err, T the exact distance and S what the SQL function returns.
+ * e = err, T the exact distance, S what the SQL function returns, and n the
+ * dimensions.  B is computed from the same SIMD kernels the search uses (a
+ * few per row, against the stored bytes), so their rounding is bounded too.
  *
- *   Float sums.  The SQL functions sum n products or squares in float with
- *   the kernels of distance.hpp.  Whatever the kernel set (the scalar one,
- *   summing in index order, is the worst), the computed sum differs from the
- *   exact one by at most rho * sum|terms| + (n + 1) * 2^-148, with
+ *   Float sums.  Every kernel set sums n products, squares or absolute
+ *   differences in float.  Whatever the set (the scalar one, summing in
+ *   index order, is the worst), the computed sum differs from the exact sum
+ *   of the same terms by at most rho * sum|terms| + under, with
  *   rho = (n + 16) * 2^-23, twice the classic gamma_{n+2} bound on n-term
- *   recursive summation with two roundings per term; the second part covers
+ *   recursive summation with two roundings per term (a difference rounded,
+ *   then a square or product and an add), and under = (n + 1) * 2^-148 for
  *   underflow (each of about 3n operations loses at most 2^-150 in the
- *   subnormal range).  Overflow turns a sum of non-negative terms into +inf,
- *   which only raises S.  Our own double arithmetic is covered by a relative
- *   slack of 2^-30 (it errs by at most (n + 10) * 2^-53 < 2^-38).
+ *   subnormal range).  Overflow turns a sum of non-negative terms into
+ *   +inf, which only raises S; when one of our own sums overflows we give
+ *   no bound.  Our double arithmetic is covered by a relative slack of
+ *   2^-30 (it errs by far less than 2^-40).  So from a computed sum D of
+ *   non-negative terms, the exact sum is at least (D - under) / (1 + rho).
  *
- *   L2 (<->).  Triangle inequality: T = ||q - x|| >= ||q - xh|| - e =: L.
- *   S = sqrt(float sum of squares) >= sqrt((1 - rho) T^2 - (n+1) 2^-148),
- *   so B = sqrt(max(0, (1 - rho) L^2 - (n+1) 2^-148)), L taken at 0 when
- *   negative, shrunk by the double slack.
+ *   L2 (<->).  Triangle inequality: T = ||q - x|| >= ||q - xh|| - e =: L,
+ *   with ||q - xh||^2 >= (D - under) / (1 + rho), D the l2 kernel on
+ *   (q, stored).  S = sqrt(float sum of squares) >= sqrt((1 - rho) T^2 -
+ *   under), so B = sqrt(max(0, (1 - rho) L^2 - under)), L taken at 0 when
+ *   negative.
  *
  *   L1 (<+>).  T = sum|q - x| >= sum|q - xh| - sum|x - xh| >= L1(q, xh) - e,
- *   and S >= (1 - rho) T - (n+1) 2^-148.
+ *   L1(q, xh) >= (D - under) / (1 + rho), and S >= (1 - rho) T - under.
  *
  *   Inner product (<#>, the negative dot product).  T = -q.x =
- *   -q.xh - q.(x - xh) >= -q.xh - ||q|| e (Cauchy-Schwarz).  The float dot
- *   product errs by at most rho * sum|q_i x_i| <= rho ||q|| ||x|| and
- *   ||x|| <= ||xh|| + e, so B = -q.xh - ||q|| e - rho ||q|| (||xh|| + e)
- *   - (n+1) 2^-148, less the double slack on every term.  When
- *   ||q|| (||xh|| + e) exceeds 2^126 the float products or sums could
- *   overflow to an infinity of either sign, so B = -inf.
+ *   -q.xh - q.(x - xh) >= -q.xh - ||q|| e (Cauchy-Schwarz).  The kernel's
+ *   dot product P errs by at most rho ||q|| ||xh|| + under, and ||xh||
+ *   comes from the l2 kernel against a zero vector (an upper bound N from
+ *   its sum as above).  The SQL function's float dot product errs by at
+ *   most rho ||q|| ||x|| + under, and ||x|| <= N + e.  So
+ *   B = -P - ||q|| e - rho ||q|| (2N + e) - 2 under.  When ||q|| (N + e)
+ *   exceeds 2^126 the float products or sums could overflow to an infinity
+ *   of either sign, so B = -inf.
  *
  *   Cosine (<=>).  With qn = q/||q|| and xn = x/||x|| (exact unit vectors),
- *   T = 1 - qn.xn = ||qn - xn||^2 / 2, and ||xn - xh|| <= e, so both
- *     T >= 1 - qn.xh - e                       (qn.(xn - xh) <= e), and
- *     T >= max(0, ||qn - xh|| - e)^2 / 2       (triangle inequality)
- *   hold; B is the larger, less 3 rho.  That margin holds because
- *   omen_cosine_distance computes a.b, |a|^2 and |b|^2 each within rho of
- *   the exact values (relative to |a||b|, |a|^2, |b|^2), which moves the
- *   similarity by at most about 2 rho; clamping it to [-1, 1] only moves S
- *   towards the exact range [0, 2].  Where float would underflow or
- *   overflow (a squared norm below 2^-60 or not finite) that function
- *   recomputes in double, so the margin holds for every finite input.  A
- *   zero query makes S NaN, which sorts above every number: B = 0.
+ *   T = 1 - qn.xn = ||qn - xn||^2 / 2, and ||xn - xh|| <= e.  The query is
+ *   normalized once per scan with a double norm, each element rounded once,
+ *   so the float unit query qf is within 2^-23 of qn, and by the triangle
+ *   inequality ||qn - xn|| >= ||qf - xh|| - 2^-23 - e =: L, ||qf - xh|| from
+ *   the l2 kernel as above, giving T >= max(0, L)^2 / 2; B is that less
+ *   3 rho.  The margin holds because omen_cosine_distance computes a.b,
+ *   |a|^2 and |b|^2 each within rho of the exact values (relative to |a||b|,
+ *   |a|^2, |b|^2), which moves the similarity by at most about 2 rho;
+ *   clamping it to [-1, 1] only moves S towards the exact range [0, 2].
+ *   Where float would underflow or overflow (a squared norm below 2^-60 or
+ *   not finite) that function recomputes in double, so the margin holds for
+ *   every finite input.  A zero query makes S NaN, which sorts above every
+ *   number: B = 0.
+ *
+ * test/unit/test_storage.cpp checks B <= S for every kernel set, storage and
+ * metric on ordinary and hostile data, and that B is within what err allows
+ * of S (a bound of 0 everywhere would fail it).
  */
 #include <cmath>
 #include <cstdint>
@@ -146,8 +160,7 @@ struct StoredView {
                 return static_cast<double>(half_to_float(h));
             }
             case OMEN_STORAGE_INT8:
-                return static_cast<double>(lo) +
-                       static_cast<double>(step) * static_cast<double>(part[12 + i]);
+                return static_cast<double>(std::fma(static_cast<float>(part[12 + i]), step, lo));
             default:
                 return static_cast<double>(load_float(part + 4 * static_cast<std::size_t>(i)));
         }
@@ -211,66 +224,37 @@ float int8_distance(const float* q, const std::uint8_t* part, std::size_t n) noe
     return (active().*K)(q, part + 12, n, load_float(part + 4), load_float(part + 8));
 }
 
-/* Bound for L2 (<->). */
-double l2_bound(const StoredView& v, const float* q, std::uint32_t n) noexcept {
-    double s = 0.0;
-    for (std::uint32_t i = 0; i < n; ++i) {
-        const double d = static_cast<double>(q[i]) - v.at(i);
-        s += d * d;
-    }
-    const double l = std::sqrt(s) * (1.0 - kSlack) - static_cast<double>(v.err);
-    if (!(l > 0.0)) return 0.0;
-    const double b2 = (1.0 - float_sum_error(n)) * l * l - underflow_margin(n);
-    return b2 > 0.0 ? std::sqrt(b2) * (1.0 - kSlack) : 0.0;
+/* The exact sum of non-negative terms, at least, from its float computation d. */
+inline double sum_at_least(float d, std::uint32_t n) noexcept {
+    const double v = (static_cast<double>(d) - underflow_margin(n)) / (1.0 + float_sum_error(n));
+    return v > 0.0 ? v * (1.0 - kSlack) : 0.0;
 }
 
-/* Bound for L1 (<+>). */
-double l1_bound(const StoredView& v, const float* q, std::uint32_t n) noexcept {
-    double s = 0.0;
-    for (std::uint32_t i = 0; i < n; ++i) s += std::fabs(static_cast<double>(q[i]) - v.at(i));
-    const double l = s * (1.0 - kSlack) - static_cast<double>(v.err);
-    if (!(l > 0.0)) return 0.0;
-    const double b = (1.0 - float_sum_error(n)) * l * (1.0 - kSlack) - underflow_margin(n);
-    return b > 0.0 ? b : 0.0;
+/* The exact sum of non-negative terms, at most, from its float computation d. */
+inline double sum_at_most(float d, std::uint32_t n) noexcept {
+    return (static_cast<double>(d) + underflow_margin(n)) / (1.0 - float_sum_error(n)) *
+           (1.0 + kSlack);
 }
 
-/* Bound for the negative inner product (<#>). */
-double ip_bound(const StoredView& v, const float* q, std::uint32_t n) noexcept {
-    double dot = 0.0, qq = 0.0, xx = 0.0;
-    for (std::uint32_t i = 0; i < n; ++i) {
-        const double a = static_cast<double>(q[i]);
-        const double b = v.at(i);
-        dot += a * b;
-        qq += a * a;
-        xx += b * b;
-    }
-    const double e = static_cast<double>(v.err);
-    const double qn = std::sqrt(qq) * (1.0 + kSlack);
-    const double mag = qn * (std::sqrt(xx) * (1.0 + kSlack) + e);
-    if (!(mag <= 0x1p126)) return -std::numeric_limits<double>::infinity();
-    return -dot - qn * e * (1.0 + kSlack) - (float_sum_error(n) + 2.0 * kSlack) * mag -
-           underflow_margin(n);
-}
+/* The l2, l1 and dot-product kernels for one storage, on stored bytes. */
+struct StoredKernels {
+    OmenStoredDistanceFn l2;
+    OmenStoredDistanceFn l1;
+    OmenStoredDistanceFn neg_dot;
+};
 
-/* Bound for the cosine distance (<=>). */
-double cosine_bound(const StoredView& v, const float* q, std::uint32_t n) noexcept {
-    double qq = 0.0;
-    for (std::uint32_t i = 0; i < n; ++i) qq += static_cast<double>(q[i]) * q[i];
-    if (!(qq > 0.0)) return 0.0;
-    const double qnorm = std::sqrt(qq);
-    double dot = 0.0, d2 = 0.0;
-    for (std::uint32_t i = 0; i < n; ++i) {
-        const double a = static_cast<double>(q[i]) / qnorm;
-        const double b = v.at(i);
-        dot += a * b;
-        d2 += (a - b) * (a - b);
+StoredKernels kernels_for_storage(OmenStorage storage) noexcept {
+    switch (storage) {
+        case OMEN_STORAGE_HALF:
+            return {&half_distance<&KernelSet::l2_squared_half>, &half_distance<&KernelSet::l1_half>,
+                    &half_distance<&KernelSet::neg_inner_product_half>};
+        case OMEN_STORAGE_INT8:
+            return {&int8_distance<&KernelSet::l2_squared_u8>, &int8_distance<&KernelSet::l1_u8>,
+                    &int8_distance<&KernelSet::neg_inner_product_u8>};
+        default:
+            return {&float4_distance<&KernelSet::l2_squared>, &float4_distance<&KernelSet::l1>,
+                    &float4_distance<&KernelSet::neg_inner_product>};
     }
-    const double e = static_cast<double>(v.err);
-    const double by_dot = 1.0 - dot - e;
-    const double r = std::sqrt(d2) * (1.0 - kSlack) - e;
-    const double by_l2 = r > 0.0 ? r * r / 2.0 : 0.0;
-    const double b = std::fmax(by_dot, by_l2) - 3.0 * float_sum_error(n) - 8.0 * kSlack;
-    return b > 0.0 ? b : 0.0;
 }
 
 }  // namespace
@@ -282,6 +266,73 @@ using omendb::simd::KernelSet;
 /* ------------------------------------------------------------------------
  * C boundary (omendb.h)
  * ------------------------------------------------------------------------ */
+
+extern "C" void omen_bound_query_init(OmenBoundQuery* b, OmenStorage storage, OmenMetric metric,
+                                      const float* query, float* buffer, uint32_t dims) noexcept {
+    double s = 0.0;
+    for (uint32_t i = 0; i < dims; ++i) s += static_cast<double>(query[i]) * query[i];
+    b->query = query;
+    b->buffer = buffer;
+    b->norm = std::sqrt(s);
+    b->dims = dims;
+    b->metric = metric;
+    b->storage = storage;
+    for (uint32_t i = 0; i < dims; ++i)
+        buffer[i] = metric == OMEN_METRIC_COSINE && b->norm > 0.0
+                        ? static_cast<float>(query[i] / b->norm)
+                        : 0.0f;
+}
+
+extern "C" double omen_stored_lower_bound(const OmenBoundQuery* b, const uint8_t* part) noexcept {
+    using namespace omendb::simd;
+    const uint32_t n = b->dims;
+    const double rho = float_sum_error(n);
+    const double under = underflow_margin(n);
+    const StoredKernels k = kernels_for_storage(b->storage);
+    double e = b->storage == OMEN_STORAGE_FLOAT4 ? 0.0 : static_cast<double>(load_float(part));
+    if (b->storage == OMEN_STORAGE_FLOAT4 && b->metric == OMEN_METRIC_COSINE)
+        e = static_cast<double>(round_up_to_float(kCosineMargin)); /* unit vector as rounded */
+
+    switch (b->metric) {
+        case OMEN_METRIC_L2: {
+            const float d = k.l2(b->query, part, n);
+            if (!std::isfinite(d)) return 0.0;
+            const double l = std::sqrt(sum_at_least(d, n)) - e;
+            if (!(l > 0.0)) return 0.0;
+            const double b2 = (1.0 - rho) * l * l - under;
+            return b2 > 0.0 ? std::sqrt(b2) * (1.0 - kSlack) : 0.0;
+        }
+        case OMEN_METRIC_L1: {
+            const float d = k.l1(b->query, part, n);
+            if (!std::isfinite(d)) return 0.0;
+            const double l = sum_at_least(d, n) - e;
+            if (!(l > 0.0)) return 0.0;
+            const double v = (1.0 - rho) * l * (1.0 - kSlack) - under;
+            return v > 0.0 ? v : 0.0;
+        }
+        case OMEN_METRIC_INNER_PRODUCT: {
+            const double q = b->norm * (1.0 + kSlack);
+            const float xx = k.l2(b->buffer, part, n); /* buffer holds zeros: ||xh||^2 */
+            if (!std::isfinite(xx)) return -std::numeric_limits<double>::infinity();
+            const double nx = std::sqrt(sum_at_most(xx, n));
+            if (!(q * (nx + e) <= 0x1p126)) return -std::numeric_limits<double>::infinity();
+            const double p = -static_cast<double>(k.neg_dot(b->query, part, n));
+            return -p - q * e * (1.0 + kSlack) - (rho + kSlack) * q * (2.0 * nx + e) - 2.0 * under;
+        }
+        case OMEN_METRIC_COSINE: {
+            if (!(b->norm > 0.0)) return 0.0;
+            const float d = k.l2(b->buffer, part, n); /* buffer holds the unit query */
+            if (!std::isfinite(d)) return 0.0;
+            const double l = std::sqrt(sum_at_least(d, n)) - 0x1p-23 - e;
+            const double t = l > 0.0 ? l * l / 2.0 : 0.0;
+            const double v = t * (1.0 - kSlack) - 3.0 * rho - kSlack;
+            return v > 0.0 ? v : 0.0;
+        }
+    }
+    return -std::numeric_limits<double>::infinity();
+}
+
+
 
 extern "C" uint32_t omen_stored_size(OmenStorage storage, uint32_t dims) noexcept {
     switch (storage) {
@@ -374,24 +425,4 @@ extern "C" OmenStoredDistanceFn omen_stored_distance(OmenStorage storage,
                                                  : &int8_distance<&KernelSet::l1_u8>;
     }
     return nullptr;
-}
-
-extern "C" double omen_stored_lower_bound(OmenStorage storage, OmenMetric metric,
-                                          const float* query, const uint8_t* part,
-                                          uint32_t dims) noexcept {
-    using namespace omendb::simd;
-    StoredView v(storage, part);
-    if (storage == OMEN_STORAGE_FLOAT4 && metric == OMEN_METRIC_COSINE)
-        v.err = round_up_to_float(kCosineMargin); /* float4 keeps the unit vector as rounded */
-    switch (metric) {
-        case OMEN_METRIC_L2:
-            return l2_bound(v, query, dims);
-        case OMEN_METRIC_L1:
-            return l1_bound(v, query, dims);
-        case OMEN_METRIC_INNER_PRODUCT:
-            return ip_bound(v, query, dims);
-        case OMEN_METRIC_COSINE:
-            return cosine_bound(v, query, dims);
-    }
-    return -std::numeric_limits<double>::infinity();
 }

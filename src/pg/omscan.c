@@ -65,6 +65,8 @@ typedef struct OmenScanOpaqueData
 	bool		lossy;			/* compact storage: return lower bounds, recheck */
 	float	   *query;			/* dims floats, normalized for cosine */
 	float	   *raw_query;		/* dims floats, the ORDER BY argument as given */
+	float	   *bound_buf;		/* dims floats for bound */
+	OmenBoundQuery bound;		/* prepared for the lower bounds (lossy only) */
 	char	   *slot;			/* one node slot, read for its bound */
 	OmenScanItem *batch;		/* current round's rows */
 	uint32		nbatch;
@@ -91,6 +93,7 @@ omenbeginscan(Relation index, int nkeys, int norderbys)
 	OmenSearcherInit(&so->sr, &so->p, OMEN_MAX_EF_SEARCH);
 	so->query = palloc(sizeof(float) * so->p.dims);
 	so->raw_query = palloc(sizeof(float) * so->p.dims);
+	so->bound_buf = palloc(sizeof(float) * so->p.dims);
 	so->slot = palloc(so->p.slot_size);
 	so->batch = palloc(sizeof(OmenScanItem) * OMEN_MAX_EF_SEARCH);
 	MemoryContextSwitchTo(old);
@@ -171,6 +174,9 @@ OmenScanStart(IndexScanDesc scan, OmenScanOpaque so)
 
 	OmenScanSetQuery(scan, so);
 	so->lossy = so->p.storage != OMEN_STORAGE_FLOAT4 && !so->query_null;
+	if (so->lossy)
+		omen_bound_query_init(&so->bound, so->p.storage, so->p.metric, so->raw_query,
+							  so->bound_buf, so->p.dims);
 	OmenReadMeta(scan->indexRelation, &meta);
 	so->started = true;
 	if (meta.entry_point == OMEN_INVALID_NODE)
@@ -237,9 +243,8 @@ OmenScanNextRound(IndexScanDesc scan, OmenScanOpaque so)
 		if (!ItemPointerIsValid(&item->tid))
 			continue;
 		if (so->lossy)
-			item->order = omen_stored_lower_bound(p->storage, p->metric, so->raw_query,
-												  (const uint8 *) so->slot + OMEN_VECTOR_OFFSET(p->m),
-												  p->dims);
+			item->order = omen_stored_lower_bound(&so->bound,
+												  (const uint8 *) so->slot + OMEN_VECTOR_OFFSET(p->m));
 		else
 			item->order = OmenSqlDistance(p->metric, c->distance);
 		item->rank = i;
