@@ -8,7 +8,10 @@
 # and one for the concurrent clients, each point labelled with its
 # omen.ef_search.  Across all files it draws DIR/build.png (CREATE INDEX
 # vectors/s) and DIR/insert.png (COPY and single-row INSERT vectors/s into the
-# indexed table).  <name> is the data set name plus the run's tag.  Plots use
+# indexed table).  <name> is the data set name plus the run's tag.  Runs of
+# one data set with different index storages (float4, half, int8) also get a
+# side-by-side table in the Markdown (size, build, inserts, recall and QPS).
+# Plots use
 # gnuplot (Debian: gnuplot-nox); --markdown writes the tables BENCHMARKS.md
 # shows, straight from the files, so the document never carries a figure that
 # no run produced.
@@ -100,8 +103,45 @@ sub run_gnuplot {
 sub num { my ($f, $v) = @_; return defined $v ? sprintf($f, $v) : 'n/a'; }
 sub mib { my $v = shift; return defined $v ? sprintf('%.0f MiB', $v / 1048576) : 'n/a'; }
 
+# The first sweep entry reaching recall >= r (the fastest such ef_search on a monotone curve).
+sub first_at {
+	my ($r, $min) = @_;
+	for my $e (@{ $r->{sweep} }) { return $e if $e->{recall} >= $min; }
+	return undef;
+}
+
+# "| storage | ... |" rows comparing the runs of one data set by storage.
+sub storage_table {
+	my ($m, @group) = @_;
+	print $m "### Storage compared: ", label($group[0]), "\n\n";
+	print $m "| storage | bytes/vector | CREATE INDEX vectors/s | COPY vectors/s | INSERT vectors/s | recall\@10, QPS at ef_search 40 | at ef_search 120 | fastest ef_search with recall >= 0.99 |\n";
+	print $m "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+	for my $r (@group) {
+		my %at = map { $_->{ef_search} => $_ } @{ $r->{sweep} };
+		my $cell = sub { my $e = $at{ $_[0] }; return $e ? sprintf('%.4f, %.0f', $e->{recall}, $e->{qps}) : 'n/a'; };
+		my $best = first_at($r, 0.99);
+		printf $m "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $r->{parameters}{storage} // 'float4',
+			num('%.0f', $r->{build}{bytes_per_vector}), num('%.0f', $r->{build}{vectors_per_s}),
+			num('%.0f', $r->{insert}{copy} ? $r->{insert}{copy}{vectors_per_s} : undef),
+			num('%.0f', $r->{insert}{single} ? $r->{insert}{single}{vectors_per_s} : undef),
+			$cell->(40), $cell->(120),
+			$best ? sprintf('%d: %.4f at %.0f QPS (%.0f with %d clients)', $best->{ef_search}, $best->{recall}, $best->{qps},
+				$best->{concurrent} ? $best->{concurrent}{qps} : 0, $r->{parameters}{clients}) : 'none';
+	}
+	print $m "\n";
+}
+
 if ($markdown) {
 	open my $m, '>', $markdown or die "$markdown: $!\n";
+	my %groups;
+	for my $r (@runs) {
+		push @{ $groups{ join('|', $r->{dataset}{name}, $r->{dataset}{rows}, $r->{dataset}{dims}) } }, $r;
+	}
+	for my $key (sort keys %groups) {
+		my @g = @{ $groups{$key} };
+		my %kinds = map { ($_->{parameters}{storage} // 'float4') => 1 } @g;
+		storage_table($m, @g) if keys(%kinds) > 1;
+	}
 	for my $r (@runs) {
 		my ($p, $b, $i, $x) = ($r->{parameters}, $r->{build}, $r->{insert}, $r->{exact});
 		my $la = $r->{machine}{load_average_at_start};
@@ -118,8 +158,8 @@ if ($markdown) {
 		}
 		print $m "\n| phase | figure |\n|---|---|\n";
 		printf $m "| load (COPY BINARY, no index) | %s rows, %s vectors/s |\n", $r->{load}{rows}, num('%.0f', $r->{load}{vectors_per_s});
-		printf $m "| CREATE INDEX (m=%d, ef_construction=%d, build_threads=%d) | %s rows in %s s = **%s vectors/s** (other processes: %s%% CPU) |\n",
-			$p->{m}, $p->{ef_construction}, $p->{build_threads}, $b->{rows}, num('%.2f', $b->{seconds}), num('%.0f', $b->{vectors_per_s}),
+		printf $m "| CREATE INDEX (m=%d, ef_construction=%d, build_threads=%d, storage=%s) | %s rows in %s s = **%s vectors/s** (other processes: %s%% CPU) |\n",
+			$p->{m}, $p->{ef_construction}, $p->{build_threads}, $p->{storage} // 'float4', $b->{rows}, num('%.2f', $b->{seconds}), num('%.0f', $b->{vectors_per_s}),
 			num('%.0f', $b->{foreign_cpu_pct});
 		printf $m "| building backend memory | peak RSS (VmHWM) %s, private (RssAnon) peak %s |\n",
 			mib($b->{backend_vmhwm_bytes}), mib($b->{backend_peak_rss_anon_bytes_sampled});

@@ -65,7 +65,7 @@ typedef struct OmenScanOpaqueData
 	bool		lossy;			/* compact storage: return lower bounds, recheck */
 	float	   *query;			/* dims floats, normalized for cosine */
 	float	   *raw_query;		/* dims floats, the ORDER BY argument as given */
-	float	   *bound_buf;		/* dims floats for bound */
+	float	   *bound_buf;		/* dims floats that bound keeps (unit query or zeros) */
 	OmenBoundQuery bound;		/* prepared for the lower bounds (lossy only) */
 	char	   *slot;			/* one node slot, read for its bound */
 	OmenScanItem *batch;		/* current round's rows */
