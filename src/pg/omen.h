@@ -275,6 +275,7 @@ extern uint32 OmenLinkerSearch(OmenLinker *st, const float *vec, uint32 level,
 extern uint32 OmenLinkerSelect(OmenLinker *st, const OmenCandidate *cands, uint32 ncands,
 							   uint32 max_keep, uint32 exclude, uint32 *chosen);
 extern bool OmenLinkerAddReverse(OmenLinker *st, uint32 nb, uint32 level, bool force);
+extern void OmenLinkerLinkBack(OmenLinker *st, const uint32 *chosen, uint32 nkept, uint32 level);
 extern int	OmenCandidateCmp(const void *a, const void *b);
 
 /* ombuild.c */

@@ -330,6 +330,49 @@ OmenReadLiveVector(OmenLinker *st, uint32 id)
 }
 
 /*
+ * After a prune of some neighbour's list at level kept the node being linked
+ * (st->id) and dropped others: cands[0..n) are the live candidates of that
+ * prune, and st->next the list it wrote.  A dropped node may have lost its
+ * only in-link, which would leave it unreachable; the node being linked is
+ * close to both, so each dropped node gets a link from it, as long as its
+ * own list has room (on level 0 its own choice fills at most m of 2m).
+ */
+static void
+OmenLinkerAdopt(OmenLinker *st, const OmenCandidate *cands, uint32 n, uint32 level)
+{
+	const OmenParams *p = &st->p;
+	uint32		cap = OmenLinkCount(p, level);
+	uint32		own[2 * OMEN_MAX_M];
+	uint32		upd[2 * OMEN_MAX_M];
+
+	for (uint32 i = 0; i < n; i++)
+	{
+		uint32		x = cands[i].id;
+		bool		kept = (x == st->id);
+
+		for (uint32 j = 0; j < cap && !kept; j++)
+			kept = (st->next[j] == x);
+		if (kept)
+			continue;
+		for (int attempt = 0; attempt < 8; attempt++)
+		{
+			uint32		k;
+			bool		have = false;
+
+			OmenReadLinks(st->index, p, st->id, &st->hdr, level, own);
+			for (k = 0; k < cap && own[k] != OMEN_INVALID_NODE; k++)
+				have |= (own[k] == x);
+			if (have || k == cap)
+				break;			/* already linked, or no room */
+			memcpy(upd, own, sizeof(uint32) * cap);
+			upd[k] = x;
+			if (OmenReplaceLinks(st->index, p, st->id, &st->hdr, level, own, upd))
+				break;
+		}
+	}
+}
+
+/*
  * Adds the node being linked (st->id) to neighbour nb's list at level: into
  * a free entry if there is one, else by re-running the heuristic over nb's
  * neighbours plus the node, which may then be left out -- unless force is
@@ -465,7 +508,10 @@ OmenLinkerAddReverse(OmenLinker *st, uint32 nb, uint32 level, bool force)
 		if (!found)
 			return false;
 		if (OmenReplaceLinks(st->index, p, nb, &nbhdr, level, st->cur, st->next))
+		{
+			OmenLinkerAdopt(st, st->sorted, n, level);
 			return true;
+		}
 	}
 	return false;
 }
@@ -566,8 +612,24 @@ OmenConnect(OmenLinker *st, uint32 level, const OmenCandidate *results, uint32 n
 			break;
 	}
 
+	OmenLinkerLinkBack(st, chosen, nkept, level);
+}
+
+/*
+ * Adds the reverse links from the chosen neighbours (ascending distance) to
+ * the node being linked.  Each neighbour's heuristic may leave the node out;
+ * if every one did, the node is forced into the nearest one's list, since a
+ * node that no list points at cannot be found by any search.
+ */
+void
+OmenLinkerLinkBack(OmenLinker *st, const uint32 *chosen, uint32 nkept, uint32 level)
+{
+	bool		linked = false;
+
 	for (uint32 i = 0; i < nkept; i++)
-		(void) OmenLinkerAddReverse(st, chosen[i], level, false);
+		linked |= OmenLinkerAddReverse(st, chosen[i], level, false);
+	if (!linked && nkept > 0)
+		(void) OmenLinkerAddReverse(st, chosen[0], level, true);
 }
 
 /* Prepares the working memory of inserts and repairs in CurrentMemoryContext. */

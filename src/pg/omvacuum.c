@@ -222,8 +222,6 @@ OmenReconnectOrphans(OmenVacuumState *vs)
 	{
 		uint32		n;
 		uint32		nkept;
-		bool		done = false;
-
 		if (IS_LINKED(id) || IS_DELETED(vs, id) || id == meta.entry_point)
 			continue;
 		OmenReadHeader(vs->index, p, id, &st->hdr);
@@ -234,10 +232,7 @@ OmenReconnectOrphans(OmenVacuumState *vs)
 		st->vec = base;
 		n = OmenLinkerSearch(st, base, 0, vs->found);
 		nkept = OmenLinkerSelect(st, vs->found, n, p->m, id, chosen);
-		for (uint32 i = 0; i < nkept; i++)
-			done |= OmenLinkerAddReverse(st, chosen[i], 0, false);
-		if (!done && nkept > 0)
-			(void) OmenLinkerAddReverse(st, chosen[0], 0, true);
+		OmenLinkerLinkBack(st, chosen, nkept, 0);
 	}
 #undef IS_LINKED
 	pfree(head);

@@ -98,9 +98,11 @@ diag sprintf('recall@10 after re-inserting 5,000 rows into freed slots: %.4f', $
 cmp_ok($r, '>=', 0.9, 'recall@10 >= 0.9 after re-inserting into freed slots');
 $reach = reachable_count($node, 'items', 'embedding', 'SELECT embedding FROM queries WHERE id = 1', 20000);
 diag "after re-inserting 5,000 rows: $reach of 10000 rows reachable by a full index scan";
-# Inserts prune with the heuristic, so a rare new node can end up with no
-# in-link (measured: 0-3 of 5,000); 99.5% catches a broken insert path.
-cmp_ok($reach, '>=', 9950, 'a full index scan reaches >= 99.5% of the 10,000 rows after the re-insert');
+# Inserts prune neighbours' lists with the heuristic; a node a prune drops
+# is adopted by the node being inserted (OmenLinkerAdopt), which leaves none
+# without an in-link as long as the inserted node's list has room.  Before
+# that, 2 of these 5,000 rows ended up unreachable in every run.
+cmp_ok($reach, '>=', 9995, 'a full index scan reaches >= 99.95% of the 10,000 rows after the re-insert');
 is(index_entries($node, 'items', 'items_omen'), '10000', 'the index holds exactly 10,000 live entries after the re-insert');
 
 # ------------------------------------------- entry point and total deletion
