@@ -200,6 +200,7 @@ extern void OmenReadMeta(Relation index, OmenMetaPageData *out);
 extern void OmenGetParams(Relation index, OmenParams *params);
 extern BlockNumber OmenStreamBlock(Relation index, uint32 j);
 extern Buffer OmenReadStream(Relation index, uint32 j);
+extern void OmenPrefetchStream(Relation index, uint32 j, uint32 offset, uint32 len);
 extern void OmenResetCache(Relation index);
 extern void OmenReadNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offset,
 							  uint32 len, void *dst);

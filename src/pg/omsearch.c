@@ -211,6 +211,7 @@ OmenSearcherExpand(OmenSearcher *sr, Relation index, const OmenParams *p,
 			todo[n].id = e;
 			todo[n].stream_block = (uint32) (pos / OMEN_STREAM_BYTES_PER_PAGE);
 			todo[n].offset = (uint32) (pos % OMEN_STREAM_BYTES_PER_PAGE);
+			OmenPrefetchStream(index, todo[n].stream_block, todo[n].offset, p->stored_size);
 			n++;
 		}
 		OmenOfferDistances(sr, index, p, query, todo, n);

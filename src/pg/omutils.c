@@ -286,6 +286,30 @@ OmenReadStream(Relation index, uint32 j)
 }
 
 /*
+ * Hints the CPU to fetch the first lines of len bytes at offset of stream
+ * block j, without pinning it: the buffer that last held the block is a
+ * fixed place in the buffer pool, and a prefetch of a buffer that has since
+ * been reused merely wastes a cache line.  Does nothing for a block never
+ * read before.
+ */
+void
+OmenPrefetchStream(Relation index, uint32 j, uint32 offset, uint32 len)
+{
+	OmenCache  *cache = (OmenCache *) index->rd_amcache;
+	Buffer		hint;
+	const char *at;
+
+	if (cache == NULL || j >= cache->nmapped)
+		return;
+	hint = cache->recent[j];
+	if (!BufferIsValid(hint))
+		return;
+	at = (const char *) BufferGetBlock(hint) + OMEN_PAGE_CONTENT_OFFSET + offset;
+	for (uint32 b = 0; b < Min(len, 8 * 64); b += 64)
+		__builtin_prefetch(at + b);
+}
+
+/*
  * Makes sure the directory cache maps every page of stream bytes
  * [pos, pos + len).  Code that holds several page locks at once calls this
  * first: loading the cache takes the metapage's share lock, and taking that
