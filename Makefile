@@ -34,7 +34,8 @@ CORE_OBJS = \
 
 ARCH := $(shell uname -m)
 ifneq (,$(filter x86_64 amd64 i686,$(ARCH)))
-KERNEL_OBJS = src/core/simd/kernels_sse2.o src/core/simd/kernels_avx2.o src/core/simd/kernels_avx512.o
+KERNEL_OBJS = src/core/simd/kernels_sse2.o src/core/simd/kernels_avx2.o src/core/simd/kernels_avx512.o \
+	src/core/simd/kernels_avx512vnni.o
 else ifneq (,$(filter aarch64 arm64,$(ARCH)))
 KERNEL_OBJS = src/core/simd/kernels_neon.o
 else
@@ -66,6 +67,7 @@ include $(PGXS)
 # Per-architecture kernel flags (one translation unit per instruction set).
 src/core/simd/kernels_avx2.o: override CXXFLAGS += -mavx2 -mfma -mf16c
 src/core/simd/kernels_avx512.o: override CXXFLAGS += -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
+src/core/simd/kernels_avx512vnni.o: override CXXFLAGS += -mavx512f -mavx512bw -mavx512vnni
 
 # Every object depends on the boundary header; core objects on the core headers.
 $(OBJS): include/omendb/omendb.h

@@ -9,7 +9,10 @@
  * product; this measures the engine inside it.
  *
  * Usage: core_bench [--threads N] [--m M] [--efc EF] [--queries Q] [--base N]
- *                   [--synthetic DIMS]
+ *                   [--synthetic DIMS] [--search-storage 0|1|2]
+ *
+ * --search-storage 2 builds with int8 copies for the construction searches
+ * (OmenBuildParams.search_storage; 1 is half, 0 the float vectors).
  * Reads Fashion-MNIST from /usr/share/datasets/fashion-mnist, or with
  * --synthetic makes a seeded set of --base vectors of DIMS dimensions
  * (Gaussian clusters, like bench/driver's).  Prints one JSON object per
@@ -154,7 +157,7 @@ void omen_search_all(const OmenBuilder* b, uint32_t m, uint32_t dims, const std:
 }  // namespace
 
 int main(int argc, char** argv) {
-    uint32_t threads = 2, m = 16, efc = 64, nq = 1000, nbase = 60000, synth_dims = 0;
+    uint32_t threads = 2, m = 16, efc = 64, nq = 1000, nbase = 60000, synth_dims = 0, sstore = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         const uint32_t v = uint32_t(std::strtoul(argv[i + 1], nullptr, 10));
@@ -164,6 +167,7 @@ int main(int argc, char** argv) {
         else if (a == "--queries") nq = v;
         else if (a == "--base") nbase = v;
         else if (a == "--synthetic") synth_dims = v;
+        else if (a == "--search-storage") sstore = v;
         else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
@@ -188,6 +192,7 @@ int main(int argc, char** argv) {
         p.ef_construction = efc;
         p.metric = OMEN_METRIC_L2;
         p.seed = 42;
+        p.search_storage = static_cast<OmenStorage>(sstore);
         OmenBuilder* b = nullptr;
         OmenError err;
         if (omen_builder_create(&p, &b, &err) != OMEN_OK) throw std::runtime_error(err.message);

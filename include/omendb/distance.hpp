@@ -139,6 +139,23 @@ const KernelSet* avx512_kernels() noexcept;
 const KernelSet* neon_kernels() noexcept;
 #endif
 
+/* ---- exact dot product of 8-bit codes (int8.cpp, kernels_avx512vnni.cpp) ----
+ * sum a[i] * b[i] over bytes, exact (n <= 16,000 keeps it below 2^32).  It
+ * is not part of a KernelSet: only AVX-512 VNNI makes it much cheaper than a
+ * float distance, so callers ask fast_dot_u8() before relying on it. */
+using dot_u8_kernel = std::uint32_t (*)(const std::uint8_t* a, const std::uint8_t* b,
+                                        std::size_t n) noexcept;
+/* Reference loop. */
+std::uint32_t scalar_dot_u8(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept;
+/* The VNNI kernel, or nullptr when its file was not compiled with -mavx512vnni (x86 only). */
+dot_u8_kernel avx512vnni_dot_u8() noexcept;
+/* True if the CPU and the OS support AVX-512 VNNI and the AVX-512 set (distance.cpp). */
+bool avx512_vnni_supported() noexcept;
+/* The dot product in use: VNNI when compiled in, supported and the active set is avx512. */
+dot_u8_kernel active_dot_u8() noexcept;
+/* True if active_dot_u8() is the VNNI kernel. */
+bool fast_dot_u8() noexcept;
+
 /* ---- dispatch (distance.cpp) ---- */
 
 /* The kernel set for isa, or nullptr if it is not compiled into this build. */

@@ -419,6 +419,16 @@ typedef struct OmenBuildParams
 	OmenMetric	metric;			/* cosine: the caller adds normalized vectors */
 	uint64_t	seed;			/* for the random levels */
 	size_t		memory_limit;	/* bytes the graph may use; 0 = no limit */
+
+	/*
+	 * What the construction's searches measure: OMEN_STORAGE_FLOAT4 (0, the
+	 * vectors themselves) or a compact copy of every vector kept beside the
+	 * graph (OMEN_STORAGE_INT8: a quarter of the bytes to read per
+	 * distance).  The candidates a search finds are then re-measured
+	 * exactly before the neighbour heuristic runs, so links are chosen on
+	 * true distances.  The copies count against memory_limit.
+	 */
+	OmenStorage search_storage;
 } OmenBuildParams;
 
 typedef struct OmenBuildProgress

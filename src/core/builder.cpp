@@ -75,6 +75,7 @@
 #include <thread>
 #include <vector>
 
+#include "omendb/distance.hpp"
 #include "omendb/graph.hpp"
 #include "omendb/search.hpp"
 #include "omendb/select.hpp"
@@ -128,6 +129,8 @@ const char* check_params(const OmenBuildParams* p) noexcept {
     if (p->m < OMEN_MIN_M || p->m > OMEN_MAX_M) return "m must be between 2 and 100";
     if (p->ef_construction == 0) return "ef_construction must be at least 1";
     if (omen_index_distance(p->metric) == nullptr) return "unknown distance metric";
+    if (p->search_storage != OMEN_STORAGE_FLOAT4 && p->search_storage != OMEN_STORAGE_INT8)
+        return "search storage must be float4 or int8";
     return nullptr;
 }
 
@@ -190,6 +193,20 @@ void vm_region::release() noexcept {
 /* ------------------------------------------------------------------ builder */
 
 /* Scratch owned by one worker, sized once, reused for every insert. */
+/*
+ * The head of a compact copy (OmenBuildParams.search_storage = int8): the
+ * codes c[i] follow, x[i] ~ lo + step * c[i] as in the int8 page format;
+ * sum = sum c[i] and norm2 = sum (lo + step * c[i])^2 (in double) let the
+ * distance between two copies come from one exact integer dot product.
+ */
+struct code_head {
+    float lo;
+    float step;
+    uint32_t sum;
+    uint32_t unused;
+    double norm2;
+};
+
 struct worker_scratch {
     search_state search;
     std::vector<OmenCandidate> found; /* SEARCH-LAYER result, ascending */
@@ -200,6 +217,7 @@ struct worker_scratch {
     std::vector<uint32_t> kept;        /* indices chosen by Algorithm 4 */
     std::vector<OmenCandidate> prune;  /* a full list plus the new node */
     std::vector<OmenCandidate> chosen; /* the new node's neighbours at one level */
+    std::vector<OmenCandidate> exact;  /* found, re-measured exactly (compact search copies) */
 };
 
 class builder {
@@ -276,7 +294,8 @@ class builder {
 
     /* Algorithm 2 with ef = 1 in its greedy form: walk to closer neighbours at level until none is
      * closer. */
-    void greedy_descend(const float* qv, OmenCandidate& cur, uint32_t level, worker_scratch& s);
+    void greedy_descend(uint32_t q, const float* qv, OmenCandidate& cur, uint32_t level,
+                        worker_scratch& s);
 
     /* Algorithm 2 (SEARCH-LAYER) at level from s.entry, result ascending in s.found. */
     void search_layer(uint32_t q, const float* qv, uint32_t level, worker_scratch& s);
@@ -288,6 +307,45 @@ class builder {
     /* Merges candidates into node's list at level, pruning with Algorithm 4 on overflow. */
     void merge_links(uint32_t node, uint32_t level, const OmenCandidate* add, uint32_t k,
                      worker_scratch& s);
+
+    /* The compact copy of node id's vector (when search_storage is not float4). */
+    uint8_t* code(uint32_t id) const noexcept {
+        return code_region_.data() + static_cast<size_t>(id) * code_size_;
+    }
+
+    /* Writes node id's compact copy of vector (backend thread). */
+    void encode_copy(uint32_t id, const float* vector) noexcept;
+
+    /* The index distance between the compact copies of nodes a and b: from the exact integer dot
+     * product of their codes and each copy's range, sum and squared norm (see code_head). */
+    float code_distance(uint32_t a, uint32_t b) const noexcept {
+        code_head ha, hb;
+        std::memcpy(&ha, code(a), sizeof ha);
+        std::memcpy(&hb, code(b), sizeof hb);
+        const double cd = static_cast<double>(
+            code_dot_(code(a) + sizeof(code_head), code(b) + sizeof(code_head), g_.dims));
+        const double dot = static_cast<double>(g_.dims) * ha.lo * hb.lo +
+                           static_cast<double>(ha.lo) * hb.step * hb.sum +
+                           static_cast<double>(hb.lo) * ha.step * ha.sum +
+                           static_cast<double>(ha.step) * hb.step * cd;
+        if (params_.metric == OMEN_METRIC_L2) {
+            const double d = ha.norm2 + hb.norm2 - 2.0 * dot;
+            return static_cast<float>(d > 0.0 ? d : 0.0);
+        }
+        return static_cast<float>(-dot);
+    }
+
+    /* The search's distance from node q (vector qv) to node id: between compact copies when the
+     * build keeps them, else exact. */
+    float measure(uint32_t q, const float* qv, uint32_t id) const noexcept {
+        return code_dot_ != nullptr ? code_distance(q, id) : dist_(qv, g_.vector(id), g_.dims);
+    }
+
+    /* Where the search reads node id's vector (for prefetching). */
+    const void* measured(uint32_t id) const noexcept {
+        return code_dot_ != nullptr ? static_cast<const void*>(code(id))
+                                    : static_cast<const void*>(g_.vector(id));
+    }
 
     /* Copies node id's list at level into out; returns its length. */
     uint32_t copy_links(uint32_t id, uint32_t level, uint32_t* out) noexcept;
@@ -329,12 +387,16 @@ class builder {
 
     OmenBuildParams params_;
     OmenDistanceFn dist_ = nullptr;
+    simd::dot_u8_kernel code_dot_ = nullptr; /* set when the searches measure compact copies */
+    uint32_t code_size_ = 0;                  /* bytes of one compact copy */
+    std::vector<uint8_t> encode_buf_;         /* one page-format int8 vector (backend thread) */
     uint32_t ef_construction_ = 0;
     graph_view g_;
 
     vm_region slot_region_;
     vm_region upper_region_;
     vm_region offset_region_;
+    vm_region code_region_; /* compact copies of the vectors, when search_storage asks */
     std::unique_ptr<std::atomic<uint8_t>[]> locks_;
 
     /* backend-thread state */
@@ -372,6 +434,11 @@ class builder {
 /* Records parameters and resolves the distance function once. */
 builder::builder(const OmenBuildParams& p) noexcept : params_(p) {
     dist_ = omen_index_distance(p.metric);
+    if (p.search_storage == OMEN_STORAGE_INT8 && p.metric != OMEN_METRIC_L1 &&
+        simd::fast_dot_u8()) {
+        code_dot_ = simd::active_dot_u8();
+        code_size_ = static_cast<uint32_t>(sizeof(code_head)) + ((p.dims + 7u) & ~7u);
+    }
     ef_construction_ = std::max(p.ef_construction, p.m);
     g_.m = p.m;
     g_.dims = p.dims;
@@ -388,7 +455,7 @@ OmenStatus builder::init(OmenError* err) {
     size_t upper_bytes;
 
     if (params_.memory_limit > 0) {
-        max_nodes_ = std::min<uint64_t>(params_.memory_limit / slot, kMaxNodes);
+        max_nodes_ = std::min<uint64_t>(params_.memory_limit / (slot + code_size_), kMaxNodes);
         slot_bytes = max_nodes_ * slot;
         upper_bytes =
             std::min<size_t>(params_.memory_limit, max_nodes_ * list_bytes * OMEN_MAX_LEVEL);
@@ -401,15 +468,19 @@ OmenStatus builder::init(OmenError* err) {
 
     if (!slot_region_.reserve(slot_bytes, floor_bytes) ||
         !upper_region_.reserve(upper_bytes, floor_bytes) ||
-        !offset_region_.reserve(max_nodes_ * sizeof(uint64_t), floor_bytes))
+        !offset_region_.reserve(max_nodes_ * sizeof(uint64_t), floor_bytes) ||
+        (code_size_ > 0 && !code_region_.reserve(max_nodes_ * code_size_, floor_bytes)))
         return set_error(err, OMEN_ERR_OUT_OF_MEMORY,
                          "could not reserve address space for the index build graph");
+    if (code_size_ > 0)
+        max_nodes_ = std::min<uint64_t>(max_nodes_, code_region_.reserved() / code_size_);
     max_nodes_ = std::min<uint64_t>(max_nodes_, slot_region_.reserved() / slot);
     max_nodes_ = std::min<uint64_t>(max_nodes_, offset_region_.reserved() / sizeof(uint64_t));
 
     locks_.reset(new std::atomic<uint8_t>[kLockStripes]);
     for (uint32_t i = 0; i < kLockStripes; i++) locks_[i].store(0, std::memory_order_relaxed);
 
+    if (code_size_ > 0) encode_buf_.resize(omen_stored_size(OMEN_STORAGE_INT8, g_.dims));
     g_.slots = slot_region_.data();
     g_.upper_pool = reinterpret_cast<uint32_t*>(upper_region_.data());
     g_.upper_offset = reinterpret_cast<uint64_t*>(offset_region_.data());
@@ -435,7 +506,7 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
 
     const uint32_t level = static_cast<uint32_t>(pending_level_);
     const uint64_t upper_entries = static_cast<uint64_t>(level) * g_.m;
-    const size_t need = g_.slot_size + upper_entries * sizeof(uint32_t);
+    const size_t need = g_.slot_size + code_size_ + upper_entries * sizeof(uint32_t);
     const size_t used = memory_used_.load(std::memory_order_relaxed);
 
     if (params_.memory_limit > 0 && used + need > params_.memory_limit) return OMEN_FULL;
@@ -445,7 +516,8 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
                          "index build graph exceeds its address-space reservation");
     if (!slot_region_.commit((id + 1) * g_.slot_size) ||
         !offset_region_.commit((id + 1) * sizeof(uint64_t)) ||
-        !upper_region_.commit((upper_used_ + upper_entries) * sizeof(uint32_t)))
+        !upper_region_.commit((upper_used_ + upper_entries) * sizeof(uint32_t)) ||
+        (code_size_ > 0 && !code_region_.commit((id + 1) * code_size_)))
         return set_error(err, OMEN_ERR_OUT_OF_MEMORY,
                          "out of memory growing the index build graph");
 
@@ -459,6 +531,7 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
     std::memcpy(slot, &hdr, sizeof(hdr));
     std::fill_n(g_.links(nid, 0), 2 * g_.m, OMEN_INVALID_NODE);
     std::memcpy(slot + OMEN_VECTOR_OFFSET(g_.m), vector, sizeof(float) * g_.dims);
+    if (code_size_ > 0) encode_copy(nid, vector);
     g_.upper_offset[nid] = upper_used_;
     std::fill_n(g_.upper_pool + upper_used_, upper_entries, OMEN_INVALID_NODE);
     upper_used_ += upper_entries;
@@ -716,6 +789,7 @@ void builder::worker_main() noexcept {
         s.kept.resize(cap0 + g_.m);
         s.prune.resize(cap0 + g_.m);
         s.chosen.resize(cap0);
+        if (code_dot_ != nullptr) s.exact.resize(ef_construction_);
 
         uint32_t id;
 
@@ -740,6 +814,30 @@ void builder::worker_main() noexcept {
     notify_done();
 }
 
+/* The int8 page format's quantizer (storage.cpp) gives lo, step and the codes; the sums follow. */
+void builder::encode_copy(uint32_t id, const float* vector) noexcept {
+    uint8_t* out = code(id);
+    const uint8_t* part = encode_buf_.data();
+    code_head h;
+
+    omen_stored_encode(OMEN_STORAGE_INT8, params_.metric, vector, g_.dims, encode_buf_.data());
+    std::memcpy(&h.lo, part + 4, sizeof(float));
+    std::memcpy(&h.step, part + 8, sizeof(float));
+    h.sum = 0;
+    h.unused = 0;
+    h.norm2 = 0.0;
+    for (uint32_t i = 0; i < g_.dims; i++) {
+        const uint8_t c = part[12 + i];
+        const double x = static_cast<double>(h.lo) + static_cast<double>(h.step) * c;
+
+        h.sum += c;
+        h.norm2 += x * x;
+    }
+    std::memcpy(out, &h, sizeof h);
+    std::memcpy(out + sizeof h, part + 12, g_.dims);
+    std::memset(out + sizeof h + g_.dims, 0, code_size_ - sizeof h - g_.dims);
+}
+
 /* Algorithm 1: descend greedily to the node's level, then search, select and link at each of its
  * levels. */
 void builder::insert(uint32_t q, worker_scratch& s) {
@@ -758,9 +856,9 @@ void builder::insert(uint32_t q, worker_scratch& s) {
     }
     if (level <= top) top_lock.unlock(); /* a new top node keeps it until it is the entry point */
 
-    OmenCandidate cur{dist_(qv, g_.vector(ep), g_.dims), ep};
+    OmenCandidate cur{measure(q, qv, ep), ep};
 
-    for (int l = top; l > level; l--) greedy_descend(qv, cur, static_cast<uint32_t>(l), s);
+    for (int l = top; l > level; l--) greedy_descend(q, qv, cur, static_cast<uint32_t>(l), s);
 
     s.entry[0] = cur;
     s.entry_n = 1;
@@ -780,7 +878,7 @@ void builder::insert(uint32_t q, worker_scratch& s) {
 
 /* Greedy walk at one upper level (hnswlib's form of SEARCH-LAYER with ef = 1), over complete nodes
  * only. */
-void builder::greedy_descend(const float* qv, OmenCandidate& cur, uint32_t level,
+void builder::greedy_descend(uint32_t q, const float* qv, OmenCandidate& cur, uint32_t level,
                              worker_scratch& s) {
     uint32_t* buf = s.list.data();
     bool changed = true;
@@ -791,9 +889,9 @@ void builder::greedy_descend(const float* qv, OmenCandidate& cur, uint32_t level
         const uint32_t n = copy_links(cur.id, level, buf);
 
         for (uint32_t i = 0; i < n; i++) {
-            if (i + 1 < n) __builtin_prefetch(g_.vector(buf[i + 1]));
+            if (i + 1 < n) __builtin_prefetch(measured(buf[i + 1]));
 
-            const float d = dist_(qv, g_.vector(buf[i]), g_.dims);
+            const float d = measure(q, qv, buf[i]);
 
             /* never descend into a node still being inserted: its lower lists may be empty */
             if (d < cur.distance && (__atomic_load_n(&g_.header(buf[i])->flags, __ATOMIC_ACQUIRE) &
@@ -811,9 +909,6 @@ void builder::greedy_descend(const float* qv, OmenCandidate& cur, uint32_t level
 void builder::search_layer(uint32_t q, const float* qv, uint32_t level, worker_scratch& s) {
     search_state& st = s.search;
     uint32_t* buf = s.list.data();
-    const uint32_t dims = g_.dims;
-    const OmenDistanceFn dist = dist_;
-
     st.begin(ef_construction_, static_cast<uint32_t>(added_.load(std::memory_order_relaxed)),
              false);
     st.visit(q);
@@ -828,18 +923,18 @@ void builder::search_layer(uint32_t q, const float* qv, uint32_t level, worker_s
 
         if (n > 0) {
             st.prefetch_visit(buf[0]);
-            __builtin_prefetch(g_.vector(buf[0]));
+            __builtin_prefetch(measured(buf[0]));
         }
         for (uint32_t i = 0; i < n; i++) {
             const uint32_t nb = buf[i];
 
             if (i + 1 < n) {
                 st.prefetch_visit(buf[i + 1]);
-                __builtin_prefetch(g_.vector(buf[i + 1]));
+                __builtin_prefetch(measured(buf[i + 1]));
             }
             if (!st.visit(nb)) continue;
 
-            const float d = dist(qv, g_.vector(nb), dims);
+            const float d = measure(q, qv, nb);
 
             if (d < st.bound()) st.offer(nb, d);
         }
@@ -853,6 +948,22 @@ void builder::connect(uint32_t q, uint32_t level, worker_scratch& s) {
     const OmenCandidate* found = s.found.data();
     const graph_view& g = g_;
     uint32_t* kept = s.kept.data();
+
+    if (code_dot_ != nullptr) {
+        /* The search measured compact copies: re-measure its results exactly, so that the
+         * heuristic and the stored lists work on true distances (the next level still starts
+         * from s.found, in the search's own measure). */
+        const float* qv = g_.vector(q);
+        OmenCandidate* exact = s.exact.data();
+
+        for (uint32_t i = 0; i < s.found_n; i++)
+            exact[i] = OmenCandidate{dist_(qv, g_.vector(found[i].id), g_.dims), found[i].id};
+        std::sort(exact, exact + s.found_n, [](const OmenCandidate& a, const OmenCandidate& b) {
+            return a.distance < b.distance || (a.distance == b.distance && a.id < b.id);
+        });
+        found = exact;
+    }
+
     const uint32_t n = select_neighbors(
         found, s.found_n, [found, &g](uint32_t i) noexcept { return g.vector(found[i].id); },
         g_.dims, dist_, g_.m, kept);
@@ -970,14 +1081,18 @@ OmenStatus omen_builder_create(const OmenBuildParams* params, OmenBuilder** out,
     return OMEN_OK;
 }
 
-/* See omendb.h: slot plus ceil(4m / (m - 1)), the expected upper-list bytes (E[level] = 1/(m-1)); 0
- * for bad params. */
+/* See omendb.h: slot, compact copy if any, plus ceil(4m / (m - 1)), the expected upper-list bytes
+ * (E[level] = 1/(m-1)); 0 for bad params. */
 size_t omen_builder_bytes_per_node(const OmenBuildParams* params) noexcept {
     if (omendb::check_params(params) != nullptr) return 0;
 
     const size_t m = params->m;
 
-    return OMEN_SLOT_SIZE(params->m, params->dims) + (4 * m + (m - 2)) / (m - 1);
+    const size_t copy = params->search_storage == OMEN_STORAGE_INT8
+                            ? sizeof(omendb::code_head) + ((params->dims + 7u) & ~size_t(7))
+                            : 0;
+
+    return OMEN_SLOT_SIZE(params->m, params->dims) + copy + (4 * m + (m - 2)) / (m - 1);
 }
 
 /* See omendb.h. */

@@ -18,11 +18,14 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|i.86)$")
   list(APPEND OMEN_KERNEL_SOURCES
        "${OMEN_KERNEL_DIR}/kernels_sse2.cpp"
        "${OMEN_KERNEL_DIR}/kernels_avx2.cpp"
-       "${OMEN_KERNEL_DIR}/kernels_avx512.cpp")
+       "${OMEN_KERNEL_DIR}/kernels_avx512.cpp"
+       "${OMEN_KERNEL_DIR}/kernels_avx512vnni.cpp")
   set_source_files_properties("${OMEN_KERNEL_DIR}/kernels_avx2.cpp"
     PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-mf16c")
   set_source_files_properties("${OMEN_KERNEL_DIR}/kernels_avx512.cpp"
     PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512dq;-mavx512vl;-mfma")
+  set_source_files_properties("${OMEN_KERNEL_DIR}/kernels_avx512vnni.cpp"
+    PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vnni")
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
   list(APPEND OMEN_KERNEL_SOURCES "${OMEN_KERNEL_DIR}/kernels_neon.cpp")
 endif()

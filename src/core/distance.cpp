@@ -123,6 +123,7 @@ struct x86_support {
     bool sse2 = false;
     bool avx2 = false;   /* AVX2 + FMA + F16C, YMM state enabled */
     bool avx512 = false; /* avx2 + AVX512 F/DQ/BW/VL, ZMM and opmask state enabled */
+    bool vnni = false;   /* avx512 + AVX512_VNNI */
 };
 
 /* XCR0, the OS-enabled state components; only call when CPUID reports OSXSAVE. */
@@ -163,6 +164,7 @@ x86_support probe_x86() noexcept {
 
     s.avx2 = ymm_state && avx && avx2 && fma && f16c;
     s.avx512 = s.avx2 && zmm_state && avx512f && avx512dq && avx512bw && avx512vl;
+    s.vnni = s.avx512 && (ecx & (1u << 11)) != 0;
 #endif
     return s;
 }
@@ -192,6 +194,15 @@ const KernelSet* choose_kernels() noexcept {
 }
 
 }  // namespace
+
+/* True if the CPU and the OS support AVX-512 VNNI (and the AVX-512 set). */
+bool avx512_vnni_supported() noexcept {
+#if defined(OMEN_SIMD_X86)
+    return x86().vnni;
+#else
+    return false;
+#endif
+}
 
 /* The scalar reference set. */
 const KernelSet* scalar_kernels() noexcept {

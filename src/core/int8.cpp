@@ -7,11 +7,17 @@
  * each x[i] as std::fma(c[i], step, lo) (one rounding) like the SIMD
  * kernels of simd_stored_kernels.hpp, then exactly what the float reference
  * kernels of distance.cpp compute (one float accumulator, index order).
- * These distances steer the search only: the bounds handed to PostgreSQL
- * are computed in double in storage.cpp.
+ * These distances steer the search only; the bounds handed to PostgreSQL
+ * carry their own error analysis (storage.cpp).
+ *
+ * Also here: the exact dot product of two code arrays, which the graph
+ * builder uses to measure compact copies against each other, with the
+ * dispatch that picks the AVX-512 VNNI kernel (kernels_avx512vnni.cpp) where
+ * it exists.
  */
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "omendb/distance.hpp"
 
@@ -57,6 +63,41 @@ float scalar_l1_u8(const float* q, const std::uint8_t* c, std::size_t n, float l
 float scalar_neg_inner_product_u8(const float* q, const std::uint8_t* c, std::size_t n, float lo,
                                   float step) noexcept {
     return -scalar_inner_product_u8(q, c, n, lo, step);
+}
+
+}  // namespace omendb::simd
+
+namespace omendb::simd {
+
+/* Reference sum a[i] * b[i] over bytes. */
+std::uint32_t scalar_dot_u8(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
+    std::uint32_t s = 0;
+    for (std::size_t i = 0; i < n; ++i) s += static_cast<std::uint32_t>(a[i]) * b[i];
+    return s;
+}
+
+namespace {
+
+/* VNNI when it is compiled in, the CPU has it and the active set is AVX-512 (so OMEN_SIMD can
+ * still turn it off), else the reference loop. */
+dot_u8_kernel choose_dot_u8() noexcept {
+    const dot_u8_kernel vnni = avx512vnni_dot_u8();
+    if (vnni != nullptr && avx512_vnni_supported() && std::strcmp(active().name, "avx512") == 0)
+        return vnni;
+    return &scalar_dot_u8;
+}
+
+}  // namespace
+
+/* The dot product in use, chosen once. */
+dot_u8_kernel active_dot_u8() noexcept {
+    static const dot_u8_kernel k = choose_dot_u8();
+    return k;
+}
+
+/* True if active_dot_u8() is the VNNI kernel. */
+bool fast_dot_u8() noexcept {
+    return active_dot_u8() != &scalar_dot_u8;
 }
 
 }  // namespace omendb::simd

@@ -318,9 +318,12 @@ bool same_graph(const OmenBuilder* a, const OmenBuilder* b, const OmenBuildParam
 
 /* Builds 10k x 32 and checks recall@10 at ef 64 (and at a second ef if given) against floors. */
 void recall_case(OmenMetric metric, bool normalize, uint32_t threads, double floor64 = 0.95,
-                 uint32_t ef2 = 0, double floor2 = 0) {
+                 uint32_t ef2 = 0, double floor2 = 0,
+                 OmenStorage search_storage = OMEN_STORAGE_FLOAT4) {
     const uint32_t n = 10000, dims = 32;
-    const OmenBuildParams p = params(dims, metric);
+    OmenBuildParams p = params(dims, metric);
+
+    p.search_storage = search_storage;
     const std::vector<float> data = random_vectors(n, dims, 100, normalize);
     const std::vector<float> queries = random_vectors(200, dims, 200, normalize);
     double secs = 0;
@@ -364,6 +367,33 @@ TEST(Builder, RejectsBadParameters) {
     EXPECT_EQ(omen_builder_bytes_per_node(&p), 0u);
     EXPECT_EQ(omen_builder_create(nullptr, &b, &err), OMEN_ERR_INVALID_ARGUMENT);
     omen_builder_free(nullptr);
+}
+
+/* Construction searches on int8 copies (VNNI; elsewhere the option falls back to floats): the
+ * candidates are re-measured exactly, so the graph is as good. */
+TEST(Builder, RecallL2Int8CopiesTwoThreads) {
+    recall_case(OMEN_METRIC_L2, false, 2, 0.95, 0, 0, OMEN_STORAGE_INT8);
+}
+
+TEST(Builder, RecallCosineInt8CopiesOneThread) {
+    recall_case(OMEN_METRIC_COSINE, true, 1, 0.95, 0, 0, OMEN_STORAGE_INT8);
+}
+
+TEST(Builder, RecallInnerProductInt8CopiesTwoThreads) {
+    recall_case(OMEN_METRIC_INNER_PRODUCT, true, 2, 0.95, 0, 0, OMEN_STORAGE_INT8);
+}
+
+TEST(Builder, Int8CopiesCountAgainstMemory) {
+    OmenBuildParams p = params(32, OMEN_METRIC_L2);
+    OmenBuilder* b = nullptr;
+    OmenError err;
+
+    p.search_storage = OMEN_STORAGE_INT8;
+    /* 277 as below, plus a 24-byte head and 32 codes */
+    EXPECT_EQ(omen_builder_bytes_per_node(&p), 277u + 24u + 32u);
+    p.search_storage = OMEN_STORAGE_HALF;
+    EXPECT_EQ(omen_builder_create(&p, &b, &err), OMEN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(b, nullptr);
 }
 
 TEST(Builder, BytesPerNode) {

@@ -159,6 +159,62 @@ INSTANTIATE_TEST_SUITE_P(Runnable, Int8KernelTest, ::testing::ValuesIn(runnable_
                          isa_param_name);
 
 /* ------------------------------------------------------------------------
+ * Exact dot product of codes (scalar, and AVX-512 VNNI where the CPU has it)
+ * ------------------------------------------------------------------------ */
+
+TEST(DotU8, KernelsAreExact) {
+    std::mt19937_64 rng(99);
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::vector<omendb::simd::dot_u8_kernel> kernels = {&omendb::simd::scalar_dot_u8};
+    if (omendb::simd::avx512vnni_dot_u8() != nullptr && omendb::simd::avx512_vnni_supported())
+        kernels.push_back(omendb::simd::avx512vnni_dot_u8());
+    for (std::size_t n : test_dims()) {
+        std::vector<std::uint8_t> a(n + 1), b(n + 1);
+        for (std::size_t i = 0; i <= n; ++i) {
+            a[i] = static_cast<std::uint8_t>(byte(rng));
+            b[i] = static_cast<std::uint8_t>(byte(rng));
+        }
+        if (n > 3) a[1] = b[1] = 255; /* the largest product */
+        std::uint64_t want = 0, want1 = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            want += static_cast<std::uint64_t>(a[i]) * b[i];
+            want1 += static_cast<std::uint64_t>(a[i + 1]) * b[i];
+        }
+        for (auto k : kernels) {
+            ASSERT_EQ(k(a.data(), b.data(), n), want) << n;
+            ASSERT_EQ(k(a.data() + 1, b.data(), n), want1) << n; /* misaligned */
+        }
+    }
+    /* All 255s at the largest dimension: 16000 * 65025, still exact. */
+    std::vector<std::uint8_t> full(16000, 255);
+    for (auto k : kernels) EXPECT_EQ(k(full.data(), full.data(), 16000), 16000u * 65025u);
+}
+
+TEST(DotU8, NeverReadsOutsideTheArrays) {
+    if (omendb::simd::avx512vnni_dot_u8() == nullptr || !omendb::simd::avx512_vnni_supported())
+        GTEST_SKIP() << "no AVX-512 VNNI here";
+    const auto k = omendb::simd::avx512vnni_dot_u8();
+    for (std::size_t n : {1, 63, 64, 65, 127, 128, 129, 200, 784}) {
+        guarded_region ra(n), rb(n);
+        ASSERT_TRUE(ra.ok() && rb.ok());
+        std::uint8_t* a = ra.at_end<std::uint8_t>(n);
+        std::uint8_t* b = rb.at_end<std::uint8_t>(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            a[i] = static_cast<std::uint8_t>(i * 7);
+            b[i] = static_cast<std::uint8_t>(255 - i);
+        }
+        EXPECT_EQ(k(a, b, n), omendb::simd::scalar_dot_u8(a, b, n)) << n;
+    }
+}
+
+TEST(DotU8, DispatchPicksVnniOnlyWhereSupported) {
+    const bool can = omendb::simd::avx512vnni_dot_u8() != nullptr &&
+                     omendb::simd::avx512_vnni_supported() &&
+                     std::string(omendb::simd::active().name) == "avx512";
+    EXPECT_EQ(omendb::simd::fast_dot_u8(), can);
+}
+
+/* ------------------------------------------------------------------------
  * Formats
  * ------------------------------------------------------------------------ */
 

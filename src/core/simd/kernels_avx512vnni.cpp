@@ -1,0 +1,84 @@
+/*
+ * kernels_avx512vnni.cpp — the exact dot product of two arrays of 8-bit
+ * codes with AVX-512 VNNI (vpdpbusd: 64 byte products summed into 16 int32
+ * lanes per instruction).
+ *
+ * Compiled with -mavx512f -mavx512bw -mavx512vnni; int8.cpp calls the kernel
+ * only after distance.cpp has checked CPUID (AVX512_VNNI on top of the
+ * AVX-512 set) and XCR0.  vpdpbusd multiplies unsigned bytes of its first
+ * operand by signed bytes of its second, so b is flipped to b - 128 (xor
+ * 0x80) and 128 * sum(a) added back at the end; every partial sum stays far
+ * inside int32 for n <= 16,000, so the result is exact.  The tail is one
+ * masked load, which reads no byte past the end.
+ *
+ * Compiled without the flags (or on another architecture) the getter
+ * returns nullptr.
+ */
+#include "omendb/distance.hpp"
+
+#if defined(OMEN_SIMD_X86) && defined(__AVX512F__) && defined(__AVX512BW__) && \
+    defined(__AVX512VNNI__)
+#include <immintrin.h>
+
+namespace omendb::simd {
+namespace {
+
+/* Sum of the 16 int32 lanes (a store and a loop: GCC 12's _mm512_reduce_add_epi32 trips
+ * -Wuninitialized through _mm256_undefined_si256). */
+long long lane_sum(__m512i v) noexcept {
+    alignas(64) std::int32_t t[16];
+    _mm512_store_si512(t, v);
+    long long s = 0;
+    for (std::int32_t x : t) s += x;
+    return s;
+}
+
+/* sum a[i] * b[i], exact. */
+std::uint32_t dot_u8_vnni(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
+    __m512i asum = _mm512_setzero_si512();
+    std::size_t i = 0;
+
+    for (; i + 128 <= n; i += 128) {
+        const __m512i a0 = _mm512_loadu_si512(a + i);
+        const __m512i a1 = _mm512_loadu_si512(a + i + 64);
+        acc0 = _mm512_dpbusd_epi32(acc0, a0, _mm512_xor_si512(_mm512_loadu_si512(b + i), flip));
+        acc1 = _mm512_dpbusd_epi32(acc1, a1,
+                                   _mm512_xor_si512(_mm512_loadu_si512(b + i + 64), flip));
+        asum = _mm512_dpbusd_epi32(asum, a0, ones);
+        asum = _mm512_dpbusd_epi32(asum, a1, ones);
+    }
+    for (; i < n; i += 64) {
+        const std::size_t k = n - i < 64 ? n - i : 64;
+        const __mmask64 m = k == 64 ? ~__mmask64(0) : (__mmask64(1) << k) - 1;
+        const __m512i av = _mm512_maskz_loadu_epi8(m, a + i);
+        /* masked-off lanes of a are 0, so whatever b's lanes hold they add nothing */
+        acc0 = _mm512_dpbusd_epi32(acc0, av,
+                                   _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, b + i), flip));
+        asum = _mm512_dpbusd_epi32(asum, av, ones);
+    }
+    const long long s = lane_sum(_mm512_add_epi32(acc0, acc1)) + 128LL * lane_sum(asum);
+    return static_cast<std::uint32_t>(s);
+}
+
+}  // namespace
+
+/* The VNNI kernel. */
+dot_u8_kernel avx512vnni_dot_u8() noexcept {
+    return &dot_u8_vnni;
+}
+
+}  // namespace omendb::simd
+
+#else
+
+namespace omendb::simd {
+/* Not compiled with the VNNI flags (or not x86): no VNNI kernel. */
+dot_u8_kernel avx512vnni_dot_u8() noexcept {
+    return nullptr;
+}
+}  // namespace omendb::simd
+
+#endif
