@@ -122,6 +122,13 @@ OmenStatus set_error(OmenError* err, OmenStatus status, const char* message) noe
     return status;
 }
 
+/* True if a build with p keeps int8 copies for its searches: asked for, a metric the copies' dot
+ * product serves, and a CPU with a fast 8-bit dot product (else they would be slower). */
+bool uses_int8_copies(const OmenBuildParams& p) noexcept {
+    return p.search_storage == OMEN_STORAGE_INT8 && p.metric != OMEN_METRIC_L1 &&
+           simd::fast_dot_u8();
+}
+
 /* Validates build parameters; returns a message or nullptr if they are fine. */
 const char* check_params(const OmenBuildParams* p) noexcept {
     if (p == nullptr) return "build parameters are NULL";
@@ -434,8 +441,7 @@ class builder {
 /* Records parameters and resolves the distance function once. */
 builder::builder(const OmenBuildParams& p) noexcept : params_(p) {
     dist_ = omen_index_distance(p.metric);
-    if (p.search_storage == OMEN_STORAGE_INT8 && p.metric != OMEN_METRIC_L1 &&
-        simd::fast_dot_u8()) {
+    if (uses_int8_copies(p)) {
         code_dot_ = simd::active_dot_u8();
         code_size_ = static_cast<uint32_t>(sizeof(code_head)) + ((p.dims + 7u) & ~7u);
     }
@@ -1088,7 +1094,7 @@ size_t omen_builder_bytes_per_node(const OmenBuildParams* params) noexcept {
 
     const size_t m = params->m;
 
-    const size_t copy = params->search_storage == OMEN_STORAGE_INT8
+    const size_t copy = omendb::uses_int8_copies(*params)
                             ? sizeof(omendb::code_head) + ((params->dims + 7u) & ~size_t(7))
                             : 0;
 

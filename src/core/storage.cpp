@@ -6,8 +6,9 @@
  * Formats (omendb.h, "Stored vectors").  half rounds every element to the
  * nearest binary16, saturating at +/-65504 so that no stored value is
  * infinite.  int8 keeps, per vector, lo = min x[i] and step = (max - min)
- * / 255 rounded to float, and c[i] = round((x[i] - lo) / step) clamped to
- * 0..255.  The decoded vector xh is defined as what every kernel computes:
+ * / 255 rounded down to float, and c[i] = round((x[i] - lo) / step)
+ * clamped to 0..255 (step rounded down, so every decoded value stays within [lo, max]).
+ * The decoded vector xh is defined as what every kernel computes:
  * the half value itself (exact in float), or fmaf(c[i], step, lo), one
  * correctly rounded fused multiply-add, which the AVX2 and AVX-512 kernels
  * do in hardware and the scalar ones with std::fma, so it is the same float
@@ -196,8 +197,10 @@ void encode_int8(const float* x, std::uint32_t dims, std::uint8_t* out) noexcept
         lo = std::fmin(lo, x[i]);
         hi = std::fmax(hi, x[i]);
     }
-    const float step =
-        static_cast<float>((static_cast<double>(hi) - static_cast<double>(lo)) / 255.0);
+    /* Rounded down, so that lo + 255 * step never exceeds hi (nor float range). */
+    const double exact_step = (static_cast<double>(hi) - static_cast<double>(lo)) / 255.0;
+    float step = static_cast<float>(exact_step);
+    if (static_cast<double>(step) > exact_step) step = std::nextafter(step, 0.0f);
     store_float(out + 4, lo);
     store_float(out + 8, step);
     for (std::uint32_t i = 0; i < dims; ++i) {

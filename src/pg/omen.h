@@ -60,7 +60,14 @@
 #define OMEN_PAGE_UPPER 0x0008
 
 #define OMEN_MAGIC 0x4F4D454E	/* "OMEN" */
+/*
+ * Format 1: float4 slots.  Format 2: the same layout with the metapage's
+ * storage field in use (half, int8).  Float4 indexes are still written as
+ * format 1, so binaries from before compact storage keep reading them and
+ * refuse the others instead of misreading their slots.
+ */
 #define OMEN_FORMAT_VERSION 1
+#define OMEN_FORMAT_VERSION_STORAGE 2
 #define OMEN_METAPAGE_BLKNO 0
 
 /* Heavyweight lock tag (a page lock on block 0): inserts share, vacuum waits. */

@@ -155,10 +155,15 @@ OmenScanSetQuery(IndexScanDesc scan, OmenScanOpaque so)
 	}
 	if (so->p.metric == OMEN_METRIC_COSINE)
 	{
-		double		norm = sqrt((double) omen_norm_squared(so->query, so->p.dims));
+		double		sum = 0;
+		double		norm;
 
+		/* In double, as for the indexed vectors: float would overflow or underflow. */
+		for (uint32 i = 0; i < so->p.dims; i++)
+			sum += (double) so->query[i] * so->query[i];
+		norm = sqrt(sum);
 		/* A zero query has NaN distance to everything: leave it as is. */
-		if (norm > 0)
+		if (norm > 0 && isfinite(norm))
 			for (uint32 i = 0; i < so->p.dims; i++)
 				so->query[i] = (float) (so->query[i] / norm);
 	}
@@ -232,8 +237,21 @@ OmenScanNextRound(IndexScanDesc scan, OmenScanOpaque so)
 
 		if (so->lossy)
 		{
+			OmenNodeHeader again;
+
+			/*
+			 * A slot spanning pages is read a page at a time, so an insert
+			 * reusing it (vacuum freed it meanwhile) could leave us the old
+			 * vector's start and the new one's end, and a bound that is
+			 * nobody's.  Such a write always changes the header, so reading
+			 * it again after the vector tells; the row is skipped then (its
+			 * old occupant is dead anyway).
+			 */
 			OmenReadNodeBytes(index, p, c->id, 0, p->slot_size, so->slot);
 			memcpy(&hdr, so->slot, sizeof(hdr));
+			OmenReadHeader(index, p, c->id, &again);
+			if (memcmp(&hdr, &again, sizeof(hdr)) != 0)
+				continue;
 		}
 		else
 			OmenReadHeader(index, p, c->id, &hdr);

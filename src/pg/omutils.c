@@ -83,7 +83,8 @@ OmenFillMetaPage(Page page, const OmenParams *p)
 	meta = OmenPageGetMeta(page);
 	memset(meta, 0, offsetof(OmenMetaPageData, dir));
 	meta->magic = OMEN_MAGIC;
-	meta->version = OMEN_FORMAT_VERSION;
+	meta->version = p->storage == OMEN_STORAGE_FLOAT4 ? OMEN_FORMAT_VERSION
+		: OMEN_FORMAT_VERSION_STORAGE;
 	meta->dims = p->dims;
 	meta->m = p->m;
 	meta->ef_construction = p->ef_construction;
@@ -122,11 +123,12 @@ OmenCheckMetaPage(Relation index, Page page)
 		ereport(ERROR,
 				(errcode(ERRCODE_INDEX_CORRUPTED),
 				 errmsg("index \"%s\" is not an omen index", RelationGetRelationName(index))));
-	if (meta->version != OMEN_FORMAT_VERSION)
+	if (meta->version != OMEN_FORMAT_VERSION && meta->version != OMEN_FORMAT_VERSION_STORAGE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INDEX_CORRUPTED),
-				 errmsg("omen index \"%s\" has format version %u, expected %u",
-						RelationGetRelationName(index), meta->version, OMEN_FORMAT_VERSION),
+				 errmsg("omen index \"%s\" has format version %u, expected %u or %u",
+						RelationGetRelationName(index), meta->version, OMEN_FORMAT_VERSION,
+						OMEN_FORMAT_VERSION_STORAGE),
 				 errhint("REINDEX the index.")));
 }
 

@@ -117,6 +117,17 @@ SELECT pg_relation_size('d128_int8') / 5000.0 < 300 AS int8_under_300_bytes,
 	pg_relation_size('d128_half') / 5000.0 < 440 AS half_under_440_bytes;
 DROP TABLE d128;
 
+-- Compact indexes carry format version 2 in their metapage, so binaries from
+-- before compact storage refuse them; float4 indexes keep version 1.
+CREATE EXTENSION pageinspect;
+CREATE TABLE fv (v vector(3));
+CREATE INDEX fv_float4 ON fv USING omen (v vector_l2_ops);
+CREATE INDEX fv_half ON fv USING omen (v vector_l2_ops) WITH (storage = half);
+SELECT i.relname, get_byte(get_raw_page(i.relname::text, 0), 28) AS format_version
+FROM pg_class i WHERE i.relname IN ('fv_float4', 'fv_half') ORDER BY 1;
+DROP TABLE fv;
+DROP EXTENSION pageinspect;
+
 -- Bad values for the option name the valid ones.
 CREATE INDEX ON t USING omen (v vector_l2_ops) WITH (storage = int4);
 CREATE INDEX ON t USING omen (v vector_l2_ops) WITH (storage = '');

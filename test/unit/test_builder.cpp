@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "omendb/distance.hpp"
 #include "omendb/omendb.h"
 
 namespace {
@@ -389,8 +390,12 @@ TEST(Builder, Int8CopiesCountAgainstMemory) {
     OmenError err;
 
     p.search_storage = OMEN_STORAGE_INT8;
-    /* 277 as below, plus a 24-byte head and 32 codes */
-    EXPECT_EQ(omen_builder_bytes_per_node(&p), 277u + 24u + 32u);
+    /* 277 as below, plus a 24-byte head and 32 codes where the copies are used (VNNI) */
+    EXPECT_EQ(omen_builder_bytes_per_node(&p),
+              omendb::simd::fast_dot_u8() ? 277u + 24u + 32u : 277u);
+    p.metric = OMEN_METRIC_L1; /* no copies for L1 */
+    EXPECT_EQ(omen_builder_bytes_per_node(&p), 277u);
+    p.metric = OMEN_METRIC_L2;
     p.search_storage = OMEN_STORAGE_HALF;
     EXPECT_EQ(omen_builder_create(&p, &b, &err), OMEN_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(b, nullptr);

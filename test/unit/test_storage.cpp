@@ -316,6 +316,28 @@ TEST(StorageFormat, Int8ExactCases) {
     EXPECT_EQ(y, pixels);
 }
 
+/* The step is rounded down: decoding never passes the vector's maximum, even next to FLT_MAX. */
+TEST(StorageFormat, Int8DecodingStaysInRange) {
+    std::mt19937_64 rng(3);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (float top : {FLT_MAX, 3e38f, 1e30f, 1.0f, 1e-30f}) {
+        for (int rep = 0; rep < 50; ++rep) {
+            std::vector<float> x(37);
+            for (auto& v : x) v = u(rng) * top;
+            x[5] = top;
+            x[9] = -top;
+            const auto part = encode(OMEN_STORAGE_INT8, OMEN_METRIC_L2, x);
+            std::vector<float> y(x.size());
+            omen_stored_decode(OMEN_STORAGE_INT8, part.data(), 37, y.data());
+            for (float v : y) {
+                ASSERT_TRUE(std::isfinite(v)) << top;
+                ASSERT_LE(v, top);
+                ASSERT_GE(v, -top);
+            }
+        }
+    }
+}
+
 /* The stored-distance functions are the kernels on the decoded vector. */
 TEST(StorageFormat, DistanceMatchesDecodedKernels) {
     std::mt19937_64 rng(12);
