@@ -411,21 +411,16 @@ extern "C" void omen_stored_decode(OmenStorage storage, const uint8_t* part, uin
 extern "C" OmenStoredDistanceFn omen_stored_distance(OmenStorage storage,
                                                      OmenMetric metric) noexcept {
     using namespace omendb::simd;
-    const bool ip = metric == OMEN_METRIC_INNER_PRODUCT || metric == OMEN_METRIC_COSINE;
-    if (metric != OMEN_METRIC_L2 && metric != OMEN_METRIC_L1 && !ip) return nullptr;
-    switch (storage) {
-        case OMEN_STORAGE_FLOAT4:
-            return ip ? &float4_distance<&KernelSet::neg_inner_product>
-                      : metric == OMEN_METRIC_L2 ? &float4_distance<&KernelSet::l2_squared>
-                                                 : &float4_distance<&KernelSet::l1>;
-        case OMEN_STORAGE_HALF:
-            return ip ? &half_distance<&KernelSet::neg_inner_product_half>
-                      : metric == OMEN_METRIC_L2 ? &half_distance<&KernelSet::l2_squared_half>
-                                                 : &half_distance<&KernelSet::l1_half>;
-        case OMEN_STORAGE_INT8:
-            return ip ? &int8_distance<&KernelSet::neg_inner_product_u8>
-                      : metric == OMEN_METRIC_L2 ? &int8_distance<&KernelSet::l2_squared_u8>
-                                                 : &int8_distance<&KernelSet::l1_u8>;
+    if (omen_stored_size(storage, 1) == 0) return nullptr;
+    const StoredKernels k = kernels_for_storage(storage);
+    switch (metric) {
+        case OMEN_METRIC_L2:
+            return k.l2;
+        case OMEN_METRIC_L1:
+            return k.l1;
+        case OMEN_METRIC_INNER_PRODUCT:
+        case OMEN_METRIC_COSINE:
+            return k.neg_dot;
     }
     return nullptr;
 }
