@@ -118,6 +118,29 @@ float scalar_l1_u8(const float* q, const std::uint8_t* c, std::size_t n, float l
 float scalar_neg_inner_product_u8(const float* q, const std::uint8_t* c, std::size_t n, float lo,
                                   float step) noexcept;
 
+/* A set of float kernels, with the scalar half and int8 kernels: the files
+ * with a widening path replace those (simd_stored_kernels.hpp). */
+constexpr KernelSet float_kernel_set(const char* name, binary_kernel l2_squared,
+                                     binary_kernel inner_product, binary_kernel l1,
+                                     dot_norms_kernel dot_norms, unary_kernel norm_squared,
+                                     binary_kernel neg_inner_product) noexcept {
+    return KernelSet{name,
+                     l2_squared,
+                     inner_product,
+                     l1,
+                     dot_norms,
+                     norm_squared,
+                     neg_inner_product,
+                     &scalar_l2_squared_half,
+                     &scalar_inner_product_half,
+                     &scalar_l1_half,
+                     &scalar_neg_inner_product_half,
+                     &scalar_l2_squared_u8,
+                     &scalar_inner_product_u8,
+                     &scalar_l1_u8,
+                     &scalar_neg_inner_product_u8};
+}
+
 /* The scalar reference set (always available). */
 const KernelSet* scalar_kernels() noexcept;
 

@@ -214,25 +214,12 @@ struct kernel_impl {
         return r;
     }
 
-    /* The table of this instantiation, named name; the half and int8 kernels
-     * are the scalar ones until a file with a widening path replaces them
-     * (simd_stored_kernels.hpp). */
+    /* The table of this instantiation, named name (float_kernel_set: the
+     * half and int8 kernels are the scalar ones until a file with a
+     * widening path replaces them). */
     static constexpr KernelSet make_set(const char* name) noexcept {
-        return KernelSet{name,
-                         &l2_squared,
-                         &inner_product,
-                         &l1,
-                         &dot_norms,
-                         &norm_squared,
-                         &neg_inner_product,
-                         &scalar_l2_squared_half,
-                         &scalar_inner_product_half,
-                         &scalar_l1_half,
-                         &scalar_neg_inner_product_half,
-                         &scalar_l2_squared_u8,
-                         &scalar_inner_product_u8,
-                         &scalar_l1_u8,
-                         &scalar_neg_inner_product_u8};
+        return float_kernel_set(name, &l2_squared, &inner_product, &l1, &dot_norms, &norm_squared,
+                                &neg_inner_product);
     }
 };
 

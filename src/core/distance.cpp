@@ -100,21 +100,9 @@ float scalar_neg_inner_product(const float* a, const float* b, std::size_t n) no
 
 namespace {
 
-constexpr KernelSet k_scalar_set = {"scalar",
-                                    &scalar_l2_squared,
-                                    &scalar_inner_product,
-                                    &scalar_l1,
-                                    &scalar_dot_norms,
-                                    &scalar_norm_squared,
-                                    &scalar_neg_inner_product,
-                                    &scalar_l2_squared_half,
-                                    &scalar_inner_product_half,
-                                    &scalar_l1_half,
-                                    &scalar_neg_inner_product_half,
-                                    &scalar_l2_squared_u8,
-                                    &scalar_inner_product_u8,
-                                    &scalar_l1_u8,
-                                    &scalar_neg_inner_product_u8};
+constexpr KernelSet k_scalar_set =
+    float_kernel_set("scalar", &scalar_l2_squared, &scalar_inner_product, &scalar_l1,
+                     &scalar_dot_norms, &scalar_norm_squared, &scalar_neg_inner_product);
 
 #if defined(OMEN_SIMD_X86)
 
