@@ -238,20 +238,25 @@ OmenScanNextRound(IndexScanDesc scan, OmenScanOpaque so)
 		if (so->lossy)
 		{
 			OmenNodeHeader again;
+			uint64		start = (uint64) c->id * p->slot_size;
 
 			/*
-			 * A slot spanning pages is read a page at a time, so an insert
-			 * reusing it (vacuum freed it meanwhile) could leave us the old
-			 * vector's start and the new one's end, and a bound that is
-			 * nobody's.  Such a write always changes the header, so reading
-			 * it again after the vector tells; the row is skipped then (its
-			 * old occupant is dead anyway).
+			 * A slot within one page is read under one share lock.  A slot
+			 * spanning pages is read a page at a time, so an insert reusing
+			 * it (vacuum freed it meanwhile) could leave us the old vector's
+			 * start and the new one's end, and a bound that is nobody's.
+			 * Such a write always changes the header, so reading it again
+			 * after the vector tells; the row is skipped then (its old
+			 * occupant is dead anyway).
 			 */
 			OmenReadNodeBytes(index, p, c->id, 0, p->slot_size, so->slot);
 			memcpy(&hdr, so->slot, sizeof(hdr));
-			OmenReadHeader(index, p, c->id, &again);
-			if (memcmp(&hdr, &again, sizeof(hdr)) != 0)
-				continue;
+			if (start % OMEN_STREAM_BYTES_PER_PAGE + p->slot_size > OMEN_STREAM_BYTES_PER_PAGE)
+			{
+				OmenReadHeader(index, p, c->id, &again);
+				if (memcmp(&hdr, &again, sizeof(hdr)) != 0)
+					continue;
+			}
 		}
 		else
 			OmenReadHeader(index, p, c->id, &hdr);

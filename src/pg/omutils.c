@@ -30,6 +30,7 @@
 #include <math.h>
 
 #include "access/generic_xlog.h"
+#include "storage/buf_internals.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
@@ -309,6 +310,8 @@ OmenPrefetchStream(Relation index, uint32 j, uint32 offset, uint32 len)
 	at = (const char *) BufferGetBlock(hint) + OMEN_PAGE_CONTENT_OFFSET + offset;
 	for (uint32 b = 0; b < Min(len, 8 * 64); b += 64)
 		__builtin_prefetch(at + b);
+	if (hint > 0)
+		__builtin_prefetch(GetBufferDescriptor(hint - 1), 1);
 }
 
 /*

@@ -43,6 +43,8 @@
 
 #include <math.h>
 
+#include "access/detoast.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
 #include "fmgr.h"
@@ -51,6 +53,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
+#include "utils/memutils.h"
 #include "utils/fmgrprotos.h"
 #include "utils/varbit.h"
 
@@ -447,6 +450,136 @@ omendb_vector_to_float4(PG_FUNCTION_ARGS)
  * Distances (the core's SIMD kernels)
  * ------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------
+ * Distances to out-of-line vectors, remembered
+ *
+ * An ordered scan of a compact index (storage half or int8) has the
+ * executor evaluate `column <op> query` twice for each row it returns: once
+ * to recheck the index's order and once to project the ORDER BY value.
+ * Each evaluation fetches the column's vector from the TOAST table (an
+ * index descent and two heap pages for 784 dimensions), which costs about
+ * as much as the index's own work for the row.  A TOAST value never changes
+ * under its (toast relation, value id) pair, so the second evaluation can
+ * take the first one's result.  The memo is a small direct-mapped table
+ * from that pair to the result, valid for one distance function and one
+ * query value (compared byte for byte), and forgotten at the end of every
+ * transaction: a value id is reused only after its value was deleted and
+ * vacuumed away, which cannot happen to a row a running scan still sees.
+ * Only calls with one out-of-line argument and one plain in-memory argument
+ * (the query) take part; everything else is computed as before.
+ * ------------------------------------------------------------------------ */
+
+#define DIST_MEMO_SLOTS		64
+
+typedef struct DistMemoEntry
+{
+	Oid			toastrel;
+	Oid			valueid;		/* InvalidOid: empty */
+	double		result;
+} DistMemoEntry;
+
+static struct
+{
+	bool		valid;			/* fn and query describe the entries */
+	bool		callback_registered;
+	Oid			fn;
+	Size		query_len;
+	Size		query_cap;
+	char	   *query;			/* in TopMemoryContext */
+	DistMemoEntry entries[DIST_MEMO_SLOTS];
+}			dist_memo;
+
+/* Where a call's result lives in the memo (slot NULL: not memoizable). */
+typedef struct DistMemoKey
+{
+	DistMemoEntry *slot;
+	Oid			toastrel;
+	Oid			valueid;
+} DistMemoKey;
+
+static void
+DistMemoXactCallback(XactEvent event, void *arg)
+{
+	dist_memo.valid = false;
+}
+
+/*
+ * Looks the call up.  Returns true with *result set on a hit; otherwise
+ * fills *key so that DistMemoStore can record the result (key->slot is NULL
+ * when the call does not take part).
+ */
+static bool
+DistMemoLookup(FunctionCallInfo fcinfo, DistMemoKey *key, double *result)
+{
+	struct varlena *a = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(0));
+	struct varlena *b = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(1));
+	struct varlena *stored;
+	struct varlena *query;
+	struct varatt_external ptr;
+	Oid			fn = fcinfo->flinfo ? fcinfo->flinfo->fn_oid : InvalidOid;
+	Size		len;
+
+	key->slot = NULL;
+	if (VARATT_IS_EXTERNAL_ONDISK(a) && !VARATT_IS_EXTENDED(b))
+		stored = a, query = b;
+	else if (VARATT_IS_EXTERNAL_ONDISK(b) && !VARATT_IS_EXTENDED(a))
+		stored = b, query = a;
+	else
+		return false;
+	if (!OidIsValid(fn))
+		return false;
+
+	VARATT_EXTERNAL_GET_POINTER(ptr, stored);
+	len = VARSIZE(query);
+	if (!dist_memo.valid || dist_memo.fn != fn || dist_memo.query_len != len ||
+		memcmp(dist_memo.query, query, len) != 0)
+	{
+		/* A new function or query: start over (nothing below can fail midway). */
+		if (!dist_memo.callback_registered)
+		{
+			RegisterXactCallback(DistMemoXactCallback, NULL);
+			dist_memo.callback_registered = true;
+		}
+		if (dist_memo.query_cap < len)
+		{
+			char	   *buf = MemoryContextAlloc(TopMemoryContext, len);
+
+			if (dist_memo.query != NULL)
+				pfree(dist_memo.query);
+			dist_memo.query = buf;
+			dist_memo.query_cap = len;
+		}
+		memcpy(dist_memo.query, query, len);
+		dist_memo.query_len = len;
+		dist_memo.fn = fn;
+		for (int i = 0; i < DIST_MEMO_SLOTS; i++)
+			dist_memo.entries[i].valueid = InvalidOid;
+		dist_memo.valid = true;
+	}
+
+	key->slot = &dist_memo.entries[ptr.va_valueid % DIST_MEMO_SLOTS];
+	key->toastrel = ptr.va_toastrelid;
+	key->valueid = ptr.va_valueid;
+	if (key->slot->valueid == ptr.va_valueid && key->slot->toastrel == ptr.va_toastrelid)
+	{
+		*result = key->slot->result;
+		return true;
+	}
+	return false;
+}
+
+/* Records a computed result under key (see DistMemoLookup). */
+static inline void
+DistMemoStore(const DistMemoKey *key, double result)
+{
+	if (key->slot != NULL && dist_memo.valid)
+	{
+		key->slot->toastrel = key->toastrel;
+		key->slot->valueid = key->valueid;
+		key->slot->result = result;
+	}
+}
+
 /*
  * A distance from one of the core's kernels over the two vector arguments,
  * after the dimension check: kernel(a, b) times sign, square-rooted if asked.
@@ -454,14 +587,20 @@ omendb_vector_to_float4(PG_FUNCTION_ARGS)
 static Datum
 VectorKernelDistance(FunctionCallInfo fcinfo, OmenDistanceFn kernel, double sign, bool root)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
+	Vector	   *a;
+	Vector	   *b;
 	double		result;
+	DistMemoKey key;
 
+	if (DistMemoLookup(fcinfo, &key, &result))
+		PG_RETURN_FLOAT8(result);
+	a = PG_GETARG_VECTOR_P(0);
+	b = PG_GETARG_VECTOR_P(1);
 	CheckDims(a, b);
 	result = sign * (double) kernel(a->x, b->x, (size_t) a->dim);
 	if (root)
 		result = sqrt(result);
+	DistMemoStore(&key, result);
 
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
@@ -513,12 +652,18 @@ OMEN_FUNCTION_INFO(omendb_cosine_distance);
 Datum
 omendb_cosine_distance(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
+	Vector	   *a;
+	Vector	   *b;
 	double		result;
+	DistMemoKey key;
 
+	if (DistMemoLookup(fcinfo, &key, &result))
+		PG_RETURN_FLOAT8(result);
+	a = PG_GETARG_VECTOR_P(0);
+	b = PG_GETARG_VECTOR_P(1);
 	CheckDims(a, b);
 	result = omen_cosine_distance(a->x, b->x, (size_t) a->dim);
+	DistMemoStore(&key, result);
 
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
