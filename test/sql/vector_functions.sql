@@ -100,3 +100,29 @@ SELECT subvector('[1,2,3]', 4, 1);
 SELECT subvector('[1,2,3]', 1, 0);
 SELECT subvector('[1,2,3]', 2, -1);
 SELECT subvector('[1,2,3,4,5]', -2147483648, 2147483647);
+
+-- Distances to vectors stored out of line (TOAST) equal those to in-memory
+-- copies, whatever query, operator or transaction asks: the backend
+-- remembers recent results per (TOAST value, function, query), and a stale
+-- or mixed-up entry would show here.
+CREATE TABLE toasted (id int, v vector(600));
+INSERT INTO toasted
+SELECT i, (SELECT array_agg(((i * 131 + j * 17 + i * j) % 997) / 10.0) FROM generate_series(1, 600) j)::vector
+FROM generate_series(1, 200) i;
+SELECT pg_relation_size(reltoastrelid) > 0 AS out_of_line FROM pg_class WHERE relname = 'toasted';
+CREATE TEMP TABLE probe AS
+SELECT (SELECT array_agg((j % 7) / 2.0) FROM generate_series(1, 600) j)::vector AS a,
+       (SELECT array_agg((j % 5) / 3.0) FROM generate_series(1, 600) j)::vector AS b;
+SELECT count(*) AS rows,
+       bool_and(v <-> a = w <-> a AND v <-> b = w <-> b AND v <-> a = w <-> a) AS l2,
+       bool_and(v <#> a = w <#> a AND v <=> a = w <=> a AND v <+> a = w <+> a) AS others,
+       bool_and(l2_distance(v, b) = l2_distance(w, b) AND a <-> v = a <-> w) AS swapped,
+       count(DISTINCT v <-> a) > 150 AS distinct_values
+FROM toasted, probe, LATERAL (SELECT v::text::vector AS w) m;
+BEGIN;
+SELECT sum(v <-> a) = sum(v::text::vector <-> a) AS same FROM toasted, probe;
+UPDATE toasted SET v = v * (SELECT array_fill(2, ARRAY[600])::vector) WHERE id % 2 = 0;
+SELECT bool_and(v <-> a = v::text::vector <-> a) AS after_update FROM toasted, probe;
+COMMIT;
+SELECT bool_and(v <-> a = v::text::vector <-> a) AS next_transaction FROM toasted, probe;
+DROP TABLE toasted;
