@@ -9,10 +9,14 @@
  * product; this measures the engine inside it.
  *
  * Usage: core_bench [--threads N] [--m M] [--efc EF] [--queries Q] [--base N]
- *                   [--synthetic DIMS] [--search-storage 0|1|2]
+ *                   [--synthetic DIMS] [--search-storage 0|1|2] [--hnswlib 0|1]
  *
  * --search-storage 2 builds with int8 copies for the construction searches
- * (OmenBuildParams.search_storage; 1 is half, 0 the float vectors).
+ * (OmenBuildParams.search_storage; 1 is half, 0 the float vectors);
+ * --hnswlib 0 skips hnswlib.  hnswlib picks its kernels at compile time, so
+ * this file is compiled with -march=native where the compiler allows (see
+ * CMakeLists.txt): hnswlib gets AVX-512 on this machine, as it would in a
+ * user's own build; the core dispatches at run time either way.
  * Reads Fashion-MNIST from /usr/share/datasets/fashion-mnist, or with
  * --synthetic makes a seeded set of --base vectors of DIMS dimensions
  * (Gaussian clusters, like bench/driver's).  Prints one JSON object per
@@ -157,7 +161,8 @@ void omen_search_all(const OmenBuilder* b, uint32_t m, uint32_t dims, const std:
 }  // namespace
 
 int main(int argc, char** argv) {
-    uint32_t threads = 2, m = 16, efc = 64, nq = 1000, nbase = 60000, synth_dims = 0, sstore = 0;
+    uint32_t threads = 2, m = 16, efc = 64, nq = 1000, nbase = 60000, synth_dims = 0, sstore = 0,
+             with_hnswlib = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         const uint32_t v = uint32_t(std::strtoul(argv[i + 1], nullptr, 10));
@@ -168,6 +173,7 @@ int main(int argc, char** argv) {
         else if (a == "--base") nbase = v;
         else if (a == "--synthetic") synth_dims = v;
         else if (a == "--search-storage") sstore = v;
+        else if (a == "--hnswlib") with_hnswlib = v;
         else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
@@ -220,6 +226,7 @@ int main(int argc, char** argv) {
         omen_builder_free(b);
 
 #ifdef HAVE_HNSWLIB
+        if (!with_hnswlib) return 0;
         hnswlib::L2Space space(dims);
         hnswlib::HierarchicalNSW<float> h(&space, n, m, efc, 42);
         t0 = clock_type::now();
