@@ -213,6 +213,44 @@ OmenScanItemCmp(const void *a, const void *b)
 }
 
 /*
+ * Reads node id's header and the lower bound of its row's ORDER BY value
+ * (lossy storage).  A slot within one page is read in place under one share
+ * lock.  A slot spanning pages is copied a page at a time, so an insert
+ * reusing it (vacuum freed it meanwhile) could leave us the old vector's
+ * start and the new one's end, and a bound that is nobody's.  Such a write
+ * always changes the header, so reading it again after the vector tells:
+ * returns false then, and the row is skipped (its old occupant is dead).
+ */
+static bool
+OmenScanReadLossy(Relation index, OmenScanOpaque so, uint32 id, OmenNodeHeader *hdr,
+				  double *order)
+{
+	const OmenParams *p = &so->p;
+	uint64		start = (uint64) id * p->slot_size;
+	OmenNodeHeader again;
+
+	if (start % OMEN_STREAM_BYTES_PER_PAGE + p->slot_size <= OMEN_STREAM_BYTES_PER_PAGE)
+	{
+		Buffer		buf = OmenReadStream(index, (uint32) (start / OMEN_STREAM_BYTES_PER_PAGE));
+		const char *slot;
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		slot = PageGetContents(BufferGetPage(buf)) + start % OMEN_STREAM_BYTES_PER_PAGE;
+		memcpy(hdr, slot, sizeof(*hdr));
+		*order = omen_stored_lower_bound(&so->bound, (const uint8 *) slot + OMEN_VECTOR_OFFSET(p->m));
+		UnlockReleaseBuffer(buf);
+		return true;
+	}
+	OmenReadNodeBytes(index, p, id, 0, p->slot_size, so->slot);
+	memcpy(hdr, so->slot, sizeof(*hdr));
+	OmenReadHeader(index, p, id, &again);
+	if (memcmp(hdr, &again, sizeof(*hdr)) != 0)
+		return false;
+	*order = omen_stored_lower_bound(&so->bound, (const uint8 *) so->slot + OMEN_VECTOR_OFFSET(p->m));
+	return true;
+}
+
+/*
  * Runs one level-0 round and turns its results into so->batch: live rows
  * only, each with its ORDER BY value (see the header comment).  Returns
  * false when the graph has nothing left.
@@ -237,26 +275,8 @@ OmenScanNextRound(IndexScanDesc scan, OmenScanOpaque so)
 
 		if (so->lossy)
 		{
-			OmenNodeHeader again;
-			uint64		start = (uint64) c->id * p->slot_size;
-
-			/*
-			 * A slot within one page is read under one share lock.  A slot
-			 * spanning pages is read a page at a time, so an insert reusing
-			 * it (vacuum freed it meanwhile) could leave us the old vector's
-			 * start and the new one's end, and a bound that is nobody's.
-			 * Such a write always changes the header, so reading it again
-			 * after the vector tells; the row is skipped then (its old
-			 * occupant is dead anyway).
-			 */
-			OmenReadNodeBytes(index, p, c->id, 0, p->slot_size, so->slot);
-			memcpy(&hdr, so->slot, sizeof(hdr));
-			if (start % OMEN_STREAM_BYTES_PER_PAGE + p->slot_size > OMEN_STREAM_BYTES_PER_PAGE)
-			{
-				OmenReadHeader(index, p, c->id, &again);
-				if (memcmp(&hdr, &again, sizeof(hdr)) != 0)
-					continue;
-			}
+			if (!OmenScanReadLossy(index, so, c->id, &hdr, &item->order))
+				continue;
 		}
 		else
 			OmenReadHeader(index, p, c->id, &hdr);
@@ -265,10 +285,7 @@ OmenScanNextRound(IndexScanDesc scan, OmenScanOpaque so)
 		memcpy(&item->tid, hdr.payload, sizeof(ItemPointerData));
 		if (!ItemPointerIsValid(&item->tid))
 			continue;
-		if (so->lossy)
-			item->order = omen_stored_lower_bound(&so->bound,
-												  (const uint8 *) so->slot + OMEN_VECTOR_OFFSET(p->m));
-		else
+		if (!so->lossy)
 			item->order = OmenSqlDistance(p->metric, c->distance);
 		item->rank = i;
 		so->nbatch++;
