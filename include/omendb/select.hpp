@@ -38,21 +38,19 @@ namespace omendb {
  */
 uint8_t random_level(uint32_t m, double u) noexcept;
 
-/* Algorithm 4 (hnswlib variant) over cands[0..n), sorted ascending; vec_of(i) gives cands[i]'s
- * vector; returns kept count. */
-template <typename VecOf>
-inline uint32_t select_neighbors(const OmenCandidate* cands, uint32_t n, VecOf&& vec_of,
-                                 uint32_t dims, OmenDistanceFn dist, uint32_t max_keep,
-                                 uint32_t* out_index) noexcept {
+/* Algorithm 4 (hnswlib variant) over cands[0..n), sorted ascending; between(i, k) gives the
+ * distance between cands[i] and cands[k] in the measure of cands[].distance; returns kept count. */
+template <typename Between>
+inline uint32_t select_neighbors_by(const OmenCandidate* cands, uint32_t n, Between&& between,
+                                    uint32_t max_keep, uint32_t* out_index) noexcept {
     uint32_t kept = 0;
 
     for (uint32_t i = 0; i < n && kept < max_keep; i++) {
-        const float* v = vec_of(i);
         const float to_base = cands[i].distance;
         bool good = true;
 
         for (uint32_t k = 0; k < kept; k++) {
-            if (dist(v, vec_of(out_index[k]), dims) < to_base) {
+            if (between(i, out_index[k]) < to_base) {
                 good = false;
                 break;
             }
@@ -60,6 +58,19 @@ inline uint32_t select_neighbors(const OmenCandidate* cands, uint32_t n, VecOf&&
         if (good) out_index[kept++] = i;
     }
     return kept;
+}
+
+/* The same with vectors: vec_of(i) gives cands[i]'s vector, dist measures two of them. */
+template <typename VecOf>
+inline uint32_t select_neighbors(const OmenCandidate* cands, uint32_t n, VecOf&& vec_of,
+                                 uint32_t dims, OmenDistanceFn dist, uint32_t max_keep,
+                                 uint32_t* out_index) noexcept {
+    return select_neighbors_by(
+        cands, n,
+        [&vec_of, dims, dist](uint32_t i, uint32_t k) noexcept {
+            return dist(vec_of(i), vec_of(k), dims);
+        },
+        max_keep, out_index);
 }
 
 } /* namespace omendb */

@@ -224,7 +224,6 @@ struct worker_scratch {
     std::vector<uint32_t> kept;        /* indices chosen by Algorithm 4 */
     std::vector<OmenCandidate> prune;  /* a full list plus the new node */
     std::vector<OmenCandidate> chosen; /* the new node's neighbours at one level */
-    std::vector<OmenCandidate> exact;  /* found, re-measured exactly (compact search copies) */
 };
 
 class builder {
@@ -346,6 +345,12 @@ class builder {
      * build keeps them, else exact. */
     float measure(uint32_t q, const float* qv, uint32_t id) const noexcept {
         return code_dot_ != nullptr ? code_distance(q, id) : dist_(qv, g_.vector(id), g_.dims);
+    }
+
+    /* The distance between nodes a and b in the measure the neighbour selection uses. */
+    float between(uint32_t a, uint32_t b) const noexcept {
+        return code_dot_ != nullptr ? code_distance(a, b)
+                                    : dist_(g_.vector(a), g_.vector(b), g_.dims);
     }
 
     /* Where the search reads node id's vector (for prefetching). */
@@ -795,7 +800,6 @@ void builder::worker_main() noexcept {
         s.kept.resize(cap0 + g_.m);
         s.prune.resize(cap0 + g_.m);
         s.chosen.resize(cap0);
-        if (code_dot_ != nullptr) s.exact.resize(ef_construction_);
 
         uint32_t id;
 
@@ -952,27 +956,12 @@ void builder::search_layer(uint32_t q, const float* qv, uint32_t level, worker_s
  * theirs. */
 void builder::connect(uint32_t q, uint32_t level, worker_scratch& s) {
     const OmenCandidate* found = s.found.data();
-    const graph_view& g = g_;
     uint32_t* kept = s.kept.data();
 
-    if (code_dot_ != nullptr) {
-        /* The search measured compact copies: re-measure its results exactly, so that the
-         * heuristic and the stored lists work on true distances (the next level still starts
-         * from s.found, in the search's own measure). */
-        const float* qv = g_.vector(q);
-        OmenCandidate* exact = s.exact.data();
-
-        for (uint32_t i = 0; i < s.found_n; i++)
-            exact[i] = OmenCandidate{dist_(qv, g_.vector(found[i].id), g_.dims), found[i].id};
-        std::sort(exact, exact + s.found_n, [](const OmenCandidate& a, const OmenCandidate& b) {
-            return a.distance < b.distance || (a.distance == b.distance && a.id < b.id);
-        });
-        found = exact;
-    }
-
-    const uint32_t n = select_neighbors(
-        found, s.found_n, [found, &g](uint32_t i) noexcept { return g.vector(found[i].id); },
-        g_.dims, dist_, g_.m, kept);
+    const uint32_t n = select_neighbors_by(
+        found, s.found_n,
+        [this, found](uint32_t i, uint32_t k) noexcept { return between(found[i].id, found[k].id); },
+        g_.m, kept);
 
     /* kept[] is reused by merge_links(), so keep the choice apart */
     OmenCandidate* chosen = s.chosen.data();
@@ -1020,17 +1009,13 @@ void builder::merge_links(uint32_t node, uint32_t level, const OmenCandidate* ad
     }
 
     /* overflow: candidates = current list + fresh, sorted by distance to node */
-    const float* nv = g_.vector(node);
-
-    for (uint32_t j = 0; j < n; j++)
-        p[j] = OmenCandidate{dist_(nv, g_.vector(list[j]), g_.dims), list[j]};
+    for (uint32_t j = 0; j < n; j++) p[j] = OmenCandidate{between(node, list[j]), list[j]};
     for (uint32_t i = 0; i < fresh; i++)
         p[n + i] = p[cap + i]; /* n <= cap: a forward move that never overlaps badly */
     std::sort(p, p + n + fresh, candidate_less());
 
-    const graph_view& g = g_;
-    const uint32_t kk = select_neighbors(
-        p, n + fresh, [p, &g](uint32_t i) noexcept { return g.vector(p[i].id); }, g_.dims, dist_,
+    const uint32_t kk = select_neighbors_by(
+        p, n + fresh, [this, p](uint32_t i, uint32_t k) noexcept { return between(p[i].id, p[k].id); },
         cap, kept);
 
     for (uint32_t i = 0; i < kk; i++) list[i] = p[kept[i]].id;

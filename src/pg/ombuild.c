@@ -50,9 +50,10 @@
 #define OMEN_BUILD_SEED UINT64_C(0x6F6D656E)
 
 /*
- * The construction searches measure int8 copies of the vectors where the
- * CPU has a fast 8-bit dot product (AVX-512 VNNI; the core uses the floats
- * elsewhere); candidates are re-measured exactly before links are chosen.
+ * The construction (searches and the choice of links) measures int8 copies
+ * of the vectors where the CPU has a fast 8-bit dot product (AVX-512 VNNI;
+ * the core uses the floats elsewhere); the pages get the vectors in the
+ * index's own storage.
  */
 #define OMEN_BUILD_SEARCH_STORAGE OMEN_STORAGE_INT8
 

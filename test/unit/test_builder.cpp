@@ -370,8 +370,8 @@ TEST(Builder, RejectsBadParameters) {
     omen_builder_free(nullptr);
 }
 
-/* Construction searches on int8 copies (VNNI; elsewhere the option falls back to floats): the
- * candidates are re-measured exactly, so the graph is as good. */
+/* Construction on int8 copies (VNNI; elsewhere the option falls back to floats): searches and the
+ * choice of links measure the copies, and the graph must still find the true neighbours. */
 TEST(Builder, RecallL2Int8CopiesTwoThreads) {
     recall_case(OMEN_METRIC_L2, false, 2, 0.95, 0, 0, OMEN_STORAGE_INT8);
 }
