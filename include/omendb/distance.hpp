@@ -118,6 +118,13 @@ float scalar_l1_u8(const float* q, const std::uint8_t* c, std::size_t n, float l
 float scalar_neg_inner_product_u8(const float* q, const std::uint8_t* c, std::size_t n, float lo,
                                   float step) noexcept;
 
+/* ---- the int8 storage's quantizer (storage.cpp) ---- */
+
+/* lo = min x, step = (max x - lo) / 255 rounded down, c[i] = x[i]'s nearest code (ties to even,
+ * clamped to 0..255): what the int8 page format and the builder's copies hold. */
+void quantize_int8(const float* x, std::uint32_t dims, float* lo, float* step,
+                   std::uint8_t* c) noexcept;
+
 /* A set of float kernels, with the scalar half and int8 kernels: the files
  * with a widening path replace those (simd_stored_kernels.hpp). */
 constexpr KernelSet float_kernel_set(const char* name, binary_kernel l2_squared,

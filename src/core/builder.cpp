@@ -60,13 +60,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <limits>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -400,8 +400,7 @@ class builder {
     OmenBuildParams params_;
     OmenDistanceFn dist_ = nullptr;
     simd::dot_u8_kernel code_dot_ = nullptr; /* set when the searches measure compact copies */
-    uint32_t code_size_ = 0;                  /* bytes of one compact copy */
-    std::vector<uint8_t> encode_buf_;         /* one page-format int8 vector (backend thread) */
+    uint32_t code_size_ = 0;                 /* bytes of one compact copy */
     uint32_t ef_construction_ = 0;
     graph_view g_;
 
@@ -491,7 +490,6 @@ OmenStatus builder::init(OmenError* err) {
     locks_.reset(new std::atomic<uint8_t>[kLockStripes]);
     for (uint32_t i = 0; i < kLockStripes; i++) locks_[i].store(0, std::memory_order_relaxed);
 
-    if (code_size_ > 0) encode_buf_.resize(omen_stored_size(OMEN_STORAGE_INT8, g_.dims));
     g_.slots = slot_region_.data();
     g_.upper_pool = reinterpret_cast<uint32_t*>(upper_region_.data());
     g_.upper_offset = reinterpret_cast<uint64_t*>(offset_region_.data());
@@ -824,28 +822,39 @@ void builder::worker_main() noexcept {
     notify_done();
 }
 
-/* The int8 page format's quantizer (storage.cpp) gives lo, step and the codes; the sums follow. */
+/* The int8 page format's quantizer (storage.cpp) gives lo, step and the codes; the sums follow.
+ * The page format's err is not needed here, so it is not computed. */
 void builder::encode_copy(uint32_t id, const float* vector) noexcept {
     uint8_t* out = code(id);
-    const uint8_t* part = encode_buf_.data();
+    uint8_t* codes = out + sizeof(code_head);
     code_head h;
 
-    omen_stored_encode(OMEN_STORAGE_INT8, params_.metric, vector, g_.dims, encode_buf_.data());
-    std::memcpy(&h.lo, part + 4, sizeof(float));
-    std::memcpy(&h.step, part + 8, sizeof(float));
-    h.sum = 0;
+    simd::quantize_int8(vector, g_.dims, &h.lo, &h.step, codes);
     h.unused = 0;
-    h.norm2 = 0.0;
-    for (uint32_t i = 0; i < g_.dims; i++) {
-        const uint8_t c = part[12 + i];
-        const double x = static_cast<double>(h.lo) + static_cast<double>(h.step) * c;
 
-        h.sum += c;
-        h.norm2 += x * x;
+    /* sum c and sum (lo + step c)^2, four partial sums so the loop is not one long chain */
+    uint32_t sum[4] = {0, 0, 0, 0};
+    double norm2[4] = {0.0, 0.0, 0.0, 0.0};
+    const double lo = h.lo, step = h.step;
+    uint32_t i = 0;
+
+    for (; i + 4 <= g_.dims; i += 4)
+        for (uint32_t j = 0; j < 4; j++) {
+            const double x = lo + step * codes[i + j];
+
+            sum[j] += codes[i + j];
+            norm2[j] += x * x;
+        }
+    for (; i < g_.dims; i++) {
+        const double x = lo + step * codes[i];
+
+        sum[0] += codes[i];
+        norm2[0] += x * x;
     }
+    h.sum = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+    h.norm2 = (norm2[0] + norm2[1]) + (norm2[2] + norm2[3]);
     std::memcpy(out, &h, sizeof h);
-    std::memcpy(out + sizeof h, part + 12, g_.dims);
-    std::memset(out + sizeof h + g_.dims, 0, code_size_ - sizeof h - g_.dims);
+    std::memset(codes + g_.dims, 0, code_size_ - sizeof h - g_.dims);
 }
 
 /* Algorithm 1: descend greedily to the node's level, then search, select and link at each of its
@@ -960,7 +969,9 @@ void builder::connect(uint32_t q, uint32_t level, worker_scratch& s) {
 
     const uint32_t n = select_neighbors_by(
         found, s.found_n,
-        [this, found](uint32_t i, uint32_t k) noexcept { return between(found[i].id, found[k].id); },
+        [this, found](uint32_t i, uint32_t k) noexcept {
+            return between(found[i].id, found[k].id);
+        },
         g_.m, kept);
 
     /* kept[] is reused by merge_links(), so keep the choice apart */
@@ -1015,8 +1026,9 @@ void builder::merge_links(uint32_t node, uint32_t level, const OmenCandidate* ad
     std::sort(p, p + n + fresh, candidate_less());
 
     const uint32_t kk = select_neighbors_by(
-        p, n + fresh, [this, p](uint32_t i, uint32_t k) noexcept { return between(p[i].id, p[k].id); },
-        cap, kept);
+        p, n + fresh,
+        [this, p](uint32_t i, uint32_t k) noexcept { return between(p[i].id, p[k].id); }, cap,
+        kept);
 
     for (uint32_t i = 0; i < kk; i++) list[i] = p[kept[i]].id;
     for (uint32_t i = kk; i < cap; i++) list[i] = OMEN_INVALID_NODE;

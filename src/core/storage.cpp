@@ -92,8 +92,8 @@ namespace omendb::simd {
 
 namespace {
 
-constexpr double kSlack = 0x1p-30;       /* relative slack for our double arithmetic */
-constexpr float kHalfMax = 65504.0f;     /* largest finite binary16 */
+constexpr double kSlack = 0x1p-30;                   /* relative slack for our double arithmetic */
+constexpr float kHalfMax = 65504.0f;                 /* largest finite binary16 */
 constexpr double kCosineMargin = 0x1p-22 + 0x1p-100; /* unit vector from a double norm */
 
 /* rho: relative error of the SQL functions' float sums over n terms. */
@@ -191,24 +191,10 @@ void encode_half(const float* x, std::uint32_t dims, std::uint8_t* out) noexcept
 }
 
 void encode_int8(const float* x, std::uint32_t dims, std::uint8_t* out) noexcept {
-    float lo = dims > 0 ? x[0] : 0.0f;
-    float hi = lo;
-    for (std::uint32_t i = 1; i < dims; ++i) {
-        lo = std::fmin(lo, x[i]);
-        hi = std::fmax(hi, x[i]);
-    }
-    /* Rounded down, so that lo + 255 * step never exceeds hi (nor float range). */
-    const double exact_step = (static_cast<double>(hi) - static_cast<double>(lo)) / 255.0;
-    float step = static_cast<float>(exact_step);
-    if (static_cast<double>(step) > exact_step) step = std::nextafter(step, 0.0f);
+    float lo, step;
+    quantize_int8(x, dims, &lo, &step, out + 12);
     store_float(out + 4, lo);
     store_float(out + 8, step);
-    for (std::uint32_t i = 0; i < dims; ++i) {
-        double c = 0.0;
-        if (step > 0.0f)
-            c = std::nearbyint((static_cast<double>(x[i]) - lo) / static_cast<double>(step));
-        out[12 + i] = static_cast<std::uint8_t>(std::fmin(std::fmax(c, 0.0), 255.0));
-    }
 }
 
 /* The index distance through the active kernels, per storage and kernel. */
@@ -249,7 +235,8 @@ struct StoredKernels {
 StoredKernels kernels_for_storage(OmenStorage storage) noexcept {
     switch (storage) {
         case OMEN_STORAGE_HALF:
-            return {&half_distance<&KernelSet::l2_squared_half>, &half_distance<&KernelSet::l1_half>,
+            return {&half_distance<&KernelSet::l2_squared_half>,
+                    &half_distance<&KernelSet::l1_half>,
                     &half_distance<&KernelSet::neg_inner_product_half>};
         case OMEN_STORAGE_INT8:
             return {&int8_distance<&KernelSet::l2_squared_u8>, &int8_distance<&KernelSet::l1_u8>,
@@ -261,6 +248,58 @@ StoredKernels kernels_for_storage(OmenStorage storage) noexcept {
 }
 
 }  // namespace
+
+/*
+ * Plain comparisons and arithmetic only, so that the compiler can vectorize the loops: no libm
+ * calls (std::fmin, std::nearbyint) per element, which made this a quarter of CREATE INDEX's
+ * heap scan.  Same results as the obvious code: the division is kept (not a multiplication by the
+ * inverse, which could round a quotient to the other side of a tie), and adding and subtracting
+ * 1.5 * 2^52 rounds a double in [0, 2^51) to the nearest integer, ties to even, in the default
+ * rounding mode.
+ */
+void quantize_int8(const float* x, std::uint32_t dims, float* lo_out, float* step_out,
+                   std::uint8_t* c) noexcept {
+    constexpr std::uint32_t lanes = 16;
+    float lo = dims > 0 ? x[0] : 0.0f;
+    float hi = lo;
+    std::uint32_t i = 0;
+    if (dims >= lanes) {
+        float mn[lanes], mx[lanes];
+        for (std::uint32_t j = 0; j < lanes; ++j) mn[j] = mx[j] = x[j];
+        for (i = lanes; i + lanes <= dims; i += lanes)
+            for (std::uint32_t j = 0; j < lanes; ++j) {
+                mn[j] = x[i + j] < mn[j] ? x[i + j] : mn[j];
+                mx[j] = x[i + j] > mx[j] ? x[i + j] : mx[j];
+            }
+        for (std::uint32_t j = 0; j < lanes; ++j) {
+            lo = mn[j] < lo ? mn[j] : lo;
+            hi = mx[j] > hi ? mx[j] : hi;
+        }
+    }
+    for (; i < dims; ++i) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    /* Rounded down, so that lo + 255 * step never exceeds hi (nor float range). */
+    const double exact_step = (static_cast<double>(hi) - static_cast<double>(lo)) / 255.0;
+    float step = static_cast<float>(exact_step);
+    if (static_cast<double>(step) > exact_step) step = std::nextafter(step, 0.0f);
+    *lo_out = lo;
+    *step_out = step;
+    if (!(step > 0.0f)) {
+        std::memset(c, 0, dims);
+        return;
+    }
+    const double s = static_cast<double>(step);
+    const double l = static_cast<double>(lo);
+    for (i = 0; i < dims; ++i) {
+        double v = (static_cast<double>(x[i]) - l) / s;
+        v = v > 0.0 ? v : 0.0;
+        v = v < 255.0 ? v : 255.0;
+        v = (v + 0x1.8p52) - 0x1.8p52;
+        c[i] = static_cast<std::uint8_t>(v);
+    }
+}
 
 }  // namespace omendb::simd
 
@@ -334,8 +373,6 @@ extern "C" double omen_stored_lower_bound(const OmenBoundQuery* b, const uint8_t
     }
     return -std::numeric_limits<double>::infinity();
 }
-
-
 
 extern "C" uint32_t omen_stored_size(OmenStorage storage, uint32_t dims) noexcept {
     switch (storage) {

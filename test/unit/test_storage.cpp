@@ -8,6 +8,7 @@
  */
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -316,6 +317,57 @@ TEST(StorageFormat, Int8ExactCases) {
     EXPECT_EQ(y, pixels);
 }
 
+/* The quantizer (vectorizable loops, no libm calls) gives exactly what the plain formula gives:
+ * lo = min, step = range / 255 rounded down, code = nearest integer of (x - lo) / step with ties to
+ * even, clamped.  Ties are exercised by half-integer data on a step of 1. */
+TEST(StorageFormat, Int8QuantizerMatchesFormula) {
+    auto reference = [](const std::vector<float>& x, float& lo, float& step,
+                        std::vector<std::uint8_t>& c) {
+        lo = x.empty() ? 0.0f : x[0];
+        float hi = lo;
+        for (float v : x) {
+            lo = std::fmin(lo, v);
+            hi = std::fmax(hi, v);
+        }
+        const double exact = (static_cast<double>(hi) - lo) / 255.0;
+        step = static_cast<float>(exact);
+        if (static_cast<double>(step) > exact) step = std::nextafter(step, 0.0f);
+        c.assign(x.size(), 0);
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            double q = 0.0;
+            if (step > 0.0f) q = std::nearbyint((static_cast<double>(x[i]) - lo) / step);
+            c[i] = static_cast<std::uint8_t>(std::fmin(std::fmax(q, 0.0), 255.0));
+        }
+    };
+    std::mt19937 rng(7);
+    std::normal_distribution<float> gauss(0.3f, 2.0f);
+    std::vector<std::vector<float>> cases;
+    for (std::uint32_t dims : {1u, 2u, 15u, 16u, 17u, 31u, 100u, 784u, 1536u}) {
+        std::vector<float> x(dims);
+        for (auto& v : x) v = gauss(rng);
+        cases.push_back(x);
+        for (auto& v : x) v = static_cast<float>(static_cast<int>(rng() % 511)) / 2.0f;
+        x[0] = 0.0f;
+        if (dims > 1) x[1] = 255.0f; /* step exactly 1: every odd value is a tie */
+        cases.push_back(x);
+        for (auto& v : x)
+            v = (rng() % 2 ? 1.0f : -1.0f) * 3.0e38f * (static_cast<float>(rng() % 1000) / 1000.0f);
+        cases.push_back(x);
+        cases.push_back(std::vector<float>(dims, -7.25f));
+    }
+    for (const auto& x : cases) {
+        float lo = 0, step = 0, rlo = 0, rstep = 0;
+        std::vector<std::uint8_t> c(x.size() + 1, 0xAB), rc;
+        omendb::simd::quantize_int8(x.data(), static_cast<std::uint32_t>(x.size()), &lo, &step,
+                                    c.data());
+        reference(x, rlo, rstep, rc);
+        EXPECT_EQ(lo, rlo);
+        EXPECT_EQ(step, rstep);
+        EXPECT_TRUE(std::equal(rc.begin(), rc.end(), c.begin())) << "dims " << x.size();
+        EXPECT_EQ(c.back(), 0xAB) << "wrote past dims";
+    }
+}
+
 /* The step is rounded down: decoding never passes the vector's maximum, even next to FLT_MAX. */
 TEST(StorageFormat, Int8DecodingStaysInRange) {
     std::mt19937_64 rng(3);
@@ -384,7 +436,8 @@ double sql_distance(const KernelSet& k, OmenMetric m, const float* x, const floa
         case OMEN_METRIC_L1:
             return static_cast<double>(k.l1(x, q, n));
         case OMEN_METRIC_COSINE:
-            return omen_cosine_distance(x, q, n); /* the active set; forced_simd_* covers the rest */
+            return omen_cosine_distance(x, q,
+                                        n); /* the active set; forced_simd_* covers the rest */
     }
     return 0.0;
 }
@@ -555,8 +608,7 @@ TEST(StorageBound, DuplicatesGiveZero) {
     for (OmenStorage s : k_storages) {
         for (OmenMetric m : {OMEN_METRIC_L2, OMEN_METRIC_L1, OMEN_METRIC_COSINE}) {
             const auto part = encode(s, m, indexed(m, x));
-            EXPECT_EQ(bound_of(s, m, x, part), 0.0)
-                << omen_storage_name(s) << " " << m;
+            EXPECT_EQ(bound_of(s, m, x, part), 0.0) << omen_storage_name(s) << " " << m;
         }
     }
 }
@@ -568,8 +620,7 @@ TEST(StorageBound, DegenerateInputs) {
     EXPECT_EQ(bound_of(OMEN_STORAGE_INT8, OMEN_METRIC_INNER_PRODUCT, q, part),
               -std::numeric_limits<double>::infinity());
     const auto unit = encode(OMEN_STORAGE_HALF, OMEN_METRIC_COSINE, indexed(OMEN_METRIC_COSINE, x));
-    EXPECT_EQ(bound_of(OMEN_STORAGE_HALF, OMEN_METRIC_COSINE, zero, unit),
-              0.0);
+    EXPECT_EQ(bound_of(OMEN_STORAGE_HALF, OMEN_METRIC_COSINE, zero, unit), 0.0);
     EXPECT_TRUE(std::isnan(omen_cosine_distance(zero.data(), x.data(), 8)));
 }
 
