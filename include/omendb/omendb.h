@@ -425,10 +425,11 @@ typedef struct OmenBuildParams
 	 * vectors themselves) or a compact copy of every vector kept beside the
 	 * graph (OMEN_STORAGE_INT8: a quarter of the bytes to read per
 	 * distance).  The neighbour heuristic and the pruning of full lists
-	 * measure the copies too, so a node's links are chosen in one measure
-	 * throughout (re-measuring the candidates in float cost a third of the
-	 * build and gave the same recall; bench/core).  The copies count
-	 * against memory_limit.
+	 * measure the copies too, so they compare distances of one measure
+	 * (re-measuring the candidates in float cost a third of the build and
+	 * gave the same recall; bench/core); only the final repair of nodes
+	 * left unreachable works in float.  The copies count against
+	 * memory_limit.
 	 */
 	OmenStorage search_storage;
 } OmenBuildParams;

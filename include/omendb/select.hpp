@@ -12,11 +12,14 @@
  *
  * Why a template.  The C entry point omen_select_neighbors() takes the
  * candidates' vectors as one row-major array.  The graph builder has its
- * vectors in node slots and must not copy them, so the algorithm is a
- * template over an accessor `const float *vec_of(uint32_t index)` that maps
- * an index into the candidate array to that candidate's vector.  The
- * distance function is resolved by the caller once and passed as a plain
- * function pointer (no virtual call, no std::function in the loop).
+ * vectors in node slots and must not copy them, and may measure compact
+ * copies instead of the vectors, so the algorithm (select_neighbors_by) is
+ * a template over `float between(uint32_t i, uint32_t k)`, the distance
+ * between two candidates by their indices in the candidate array, in the
+ * measure of the candidates' own distances.  select_neighbors() builds
+ * that from an accessor `const float *vec_of(uint32_t index)` and a
+ * distance function resolved once by the caller (a plain function pointer:
+ * no virtual call, no std::function in the loop).
  *
  * Ties.  A candidate at the same distance from a kept one as from the base
  * is kept (as in hnswlib), so exact duplicate vectors still link to each

@@ -162,8 +162,10 @@ bool vm_region::reserve(size_t bytes, size_t min_bytes) noexcept {
             /* Transparent huge pages where the system allows them per region (Linux's default
              * "madvise" mode): the workers touch link lists and copies at random all over
              * these regions, and with 4 KB pages most of those touches also miss the TLB.  A
-             * hint only; at worst each region's RSS rounds up to 2 MB. */
-            (void) madvise(p, bytes, MADV_HUGEPAGE);
+             * hint only; at worst each region's RSS rounds up to 2 MB, and where the kernel
+             * compacts memory on such faults ("defrag" = madvise) a fragmented machine may make
+             * a fault slower. */
+            (void)madvise(p, bytes, MADV_HUGEPAGE);
 #endif
             base_ = static_cast<uint8_t*>(p);
             reserved_ = bytes;
@@ -332,6 +334,7 @@ class builder {
     /* The index distance between the compact copies of nodes a and b: from the exact integer dot
      * product of their codes and each copy's range, sum and squared norm (see code_head). */
     float code_distance(uint32_t a, uint32_t b) const noexcept {
+        if (a > b) std::swap(a, b); /* the same rounding whichever way round it is asked */
         code_head ha, hb;
         std::memcpy(&ha, code(a), sizeof ha);
         std::memcpy(&hb, code(b), sizeof hb);

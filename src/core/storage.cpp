@@ -80,6 +80,7 @@
  * metric on ordinary and hostile data, and that B is within what err allows
  * of S (a bound of 0 everywhere would fail it).
  */
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -252,10 +253,12 @@ StoredKernels kernels_for_storage(OmenStorage storage) noexcept {
 /*
  * Plain comparisons and arithmetic only, so that the compiler can vectorize the loops: no libm
  * calls (std::fmin, std::nearbyint) per element, which made this a quarter of CREATE INDEX's
- * heap scan.  Same results as the obvious code: the division is kept (not a multiplication by the
- * inverse, which could round a quotient to the other side of a tie), and adding and subtracting
- * 1.5 * 2^52 rounds a double in [0, 2^51) to the nearest integer, ties to even, in the default
- * rounding mode.
+ * heap scan.  Same codes, lo and step as the obvious code (except that a zero lo or step is
+ * always +0, where std::fmin's answer depended on the order of -0 and +0): the division is kept
+ * (not a multiplication by the inverse, which could round a quotient to the other side of a tie),
+ * and adding and subtracting 1.5 * 2^52 rounds a double in [0, 2^51) to the nearest integer in the
+ * current rounding mode, as std::nearbyint does -- where doubles are evaluated in double
+ * (FLT_EVAL_METHOD 0); elsewhere (x87) std::nearbyint is used.  Inputs are finite.
  */
 void quantize_int8(const float* x, std::uint32_t dims, float* lo_out, float* step_out,
                    std::uint8_t* c) noexcept {
@@ -284,8 +287,8 @@ void quantize_int8(const float* x, std::uint32_t dims, float* lo_out, float* ste
     const double exact_step = (static_cast<double>(hi) - static_cast<double>(lo)) / 255.0;
     float step = static_cast<float>(exact_step);
     if (static_cast<double>(step) > exact_step) step = std::nextafter(step, 0.0f);
-    *lo_out = lo;
-    *step_out = step;
+    *lo_out = lo + 0.0f; /* -0 -> +0 */
+    *step_out = step + 0.0f;
     if (!(step > 0.0f)) {
         std::memset(c, 0, dims);
         return;
@@ -296,7 +299,11 @@ void quantize_int8(const float* x, std::uint32_t dims, float* lo_out, float* ste
         double v = (static_cast<double>(x[i]) - l) / s;
         v = v > 0.0 ? v : 0.0;
         v = v < 255.0 ? v : 255.0;
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
         v = (v + 0x1.8p52) - 0x1.8p52;
+#else
+        v = std::nearbyint(v);
+#endif
         c[i] = static_cast<std::uint8_t>(v);
     }
 }

@@ -53,8 +53,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
-#include "utils/memutils.h"
 #include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
 #include "utils/varbit.h"
 
 #include "compat.h"
@@ -462,11 +462,15 @@ omendb_vector_to_float4(PG_FUNCTION_ARGS)
  * under its (toast relation, value id) pair, so the second evaluation can
  * take the first one's result.  The memo is a small direct-mapped table
  * from that pair to the result, valid for one distance function and one
- * query value (compared byte for byte), and forgotten at the end of every
- * transaction: a value id is reused only after its value was deleted and
- * vacuumed away, which cannot happen to a row a running scan still sees.
- * Only calls with one out-of-line argument and one plain in-memory argument
- * (the query) take part; everything else is computed as before.
+ * query value (compared byte for byte) within one top-level statement, and
+ * forgotten at the end of every transaction.  A value id names other bytes
+ * only after its value was deleted, vacuumed away and the cluster-wide OID
+ * counter came round to the same number again (2^32 allocations later), so
+ * a stale hit needs all of that inside one statement.  Only calls with one
+ * out-of-line argument and one plain in-memory argument (the query) take
+ * part; everything else is computed as before.  A call whose query differs
+ * from the last one's starts the memo over (a copy of the query and 64
+ * cleared slots, small beside the TOAST fetch the call makes anyway).
  * ------------------------------------------------------------------------ */
 
 #define DIST_MEMO_SLOTS		64
@@ -482,6 +486,7 @@ static struct
 {
 	bool		valid;			/* fn and query describe the entries */
 	bool		callback_registered;
+	TimestampTz statement;		/* GetCurrentStatementStartTimestamp() */
 	Oid			fn;
 	Size		query_len;
 	Size		query_cap;
@@ -532,6 +537,7 @@ DistMemoLookup(FunctionCallInfo fcinfo, DistMemoKey *key, double *result)
 	VARATT_EXTERNAL_GET_POINTER(ptr, stored);
 	len = VARSIZE(query);
 	if (!dist_memo.valid || dist_memo.fn != fn || dist_memo.query_len != len ||
+		dist_memo.statement != GetCurrentStatementStartTimestamp() ||
 		memcmp(dist_memo.query, query, len) != 0)
 	{
 		/* A new function or query: start over (nothing below can fail midway). */
@@ -552,6 +558,7 @@ DistMemoLookup(FunctionCallInfo fcinfo, DistMemoKey *key, double *result)
 		memcpy(dist_memo.query, query, len);
 		dist_memo.query_len = len;
 		dist_memo.fn = fn;
+		dist_memo.statement = GetCurrentStatementStartTimestamp();
 		for (int i = 0; i < DIST_MEMO_SLOTS; i++)
 			dist_memo.entries[i].valueid = InvalidOid;
 		dist_memo.valid = true;

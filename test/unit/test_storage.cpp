@@ -332,6 +332,8 @@ TEST(StorageFormat, Int8QuantizerMatchesFormula) {
         const double exact = (static_cast<double>(hi) - lo) / 255.0;
         step = static_cast<float>(exact);
         if (static_cast<double>(step) > exact) step = std::nextafter(step, 0.0f);
+        lo += 0.0f; /* the quantizer's zeros are +0 */
+        step += 0.0f;
         c.assign(x.size(), 0);
         for (std::size_t i = 0; i < x.size(); ++i) {
             double q = 0.0;
@@ -354,6 +356,12 @@ TEST(StorageFormat, Int8QuantizerMatchesFormula) {
             v = (rng() % 2 ? 1.0f : -1.0f) * 3.0e38f * (static_cast<float>(rng() % 1000) / 1000.0f);
         cases.push_back(x);
         cases.push_back(std::vector<float>(dims, -7.25f));
+        std::vector<float> zeros(dims, 1.0f); /* -0 and +0 as the minimum, in both orders */
+        zeros[0] = 0.0f;
+        zeros[dims - 1] = -0.0f;
+        cases.push_back(zeros);
+        std::reverse(zeros.begin(), zeros.end());
+        cases.push_back(zeros);
     }
     for (const auto& x : cases) {
         float lo = 0, step = 0, rlo = 0, rstep = 0;
@@ -361,8 +369,8 @@ TEST(StorageFormat, Int8QuantizerMatchesFormula) {
         omendb::simd::quantize_int8(x.data(), static_cast<std::uint32_t>(x.size()), &lo, &step,
                                     c.data());
         reference(x, rlo, rstep, rc);
-        EXPECT_EQ(lo, rlo);
-        EXPECT_EQ(step, rstep);
+        EXPECT_EQ(std::memcmp(&lo, &rlo, sizeof lo), 0) << lo << " vs " << rlo; /* bits: -0 != +0 */
+        EXPECT_EQ(std::memcmp(&step, &rstep, sizeof step), 0) << step << " vs " << rstep;
         EXPECT_TRUE(std::equal(rc.begin(), rc.end(), c.begin())) << "dims " << x.size();
         EXPECT_EQ(c.back(), 0xAB) << "wrote past dims";
     }
