@@ -91,7 +91,7 @@ cmp_ok($rows, '>', 5100, "table grew during phase 1 ($rows rows)");
 
 sub check_integrity
 {
-	my ($what, $self_share) = @_;
+	my ($what, $self_share, $linked_share) = @_;
 	my $n = q1('SELECT count(*) FROM t');
 	is(index_entries($node, 't', 't_omen'), $n, "$what: the index holds exactly one entry per row ($n)");
 
@@ -105,13 +105,21 @@ sub check_integrity
 		SELECT count(*) - count(DISTINCT id) FROM (SELECT id FROM t ORDER BY v <-> (SELECT v FROM t WHERE id = 1) LIMIT $n + 100) s});
 	is($dups, '0', "$what: a full index scan returns no row twice");
 
-	# Rows inserted concurrently are found by their own vectors.
+	# Rows inserted concurrently are found by their own vectors: at the
+	# default ef_search (40) as an approximate search finds them, and at
+	# ef_search 200, where a miss means the node is badly linked rather than
+	# the search too narrow (measured after phase 1: 297-300 of 300 at 40,
+	# 300 of 300 at 200 in every run; after phase 2: 283-296 and 291-298).
 	q1('DROP TABLE IF EXISTS selfq; CREATE TABLE selfq AS SELECT id, v FROM t WHERE id > 5000 ORDER BY id DESC LIMIT 300');
-	my $own = knn($node, settings => $INDEX, base => 't', queries => 'selfq', col => 'v', k => 1);
-	my $found = grep { $own->{$_}[0][0] == $_ || $own->{$_}[0][1] == 0 } keys %$own;
-	note "$what: $found of " . scalar(keys %$own) . " concurrently inserted rows first for their own vectors";
-	cmp_ok($found, '>=', $self_share * scalar(keys %$own),
-		sprintf('%s: >= %d%% of concurrently inserted rows found first by their own vectors', $what, 100 * $self_share));
+	for my $check ([ 'default ef_search', '', $self_share ], [ 'ef_search 200', 'SET omen.ef_search = 200;', $linked_share ])
+	{
+		my ($how, $set, $share) = @$check;
+		my $own = knn($node, settings => "$INDEX $set", base => 't', queries => 'selfq', col => 'v', k => 1);
+		my $found = grep { $own->{$_}[0][0] == $_ || $own->{$_}[0][1] == 0 } keys %$own;
+		note "$what, $how: $found of " . scalar(keys %$own) . " concurrently inserted rows first for their own vectors";
+		cmp_ok($found, '>=', $share * scalar(keys %$own),
+			sprintf('%s, %s: >= %.1f%% of concurrently inserted rows found first by their own vectors', $what, $how, 100 * $share));
+	}
 
 	# Recall@10 against exact for 200 new points of the distribution (with 50,
 	# sampling alone moved the figure by several points between runs).
@@ -123,7 +131,7 @@ sub check_integrity
 	cmp_ok($r, '>=', 0.9, "$what: recall@10 for 200 queries >= 0.9");
 }
 
-check_integrity('after phase 1', 0.99);
+check_integrity('after phase 1', 0.97, 0.997);
 
 # ------------------- phase 2: deletes + inserts + scans, VACUUM alongside
 $t0 = time;
@@ -142,8 +150,10 @@ cmp_ok($deleted, '>', 500, "phase 2 deleted rows ($deleted)");
 # from nodes that are deleted next (the repair rewrites the lists of the
 # deleted nodes' in-neighbours, not the lists pointing at the new node).
 # Measured 92-97% here against 98-100% after a REINDEX of the same rows;
-# 90% still catches nodes lost or cut off wholesale.
-check_integrity('after phase 2', 0.90);
+# 90% still catches nodes lost or cut off wholesale, and 95% at ef_search
+# 200 (measured 97-99%) a repair that leaves many nodes without usable
+# in-links.
+check_integrity('after phase 2', 0.90, 0.95);
 
 $node->stop;
 done_testing();
