@@ -309,11 +309,10 @@ class builder {
 
     /* Algorithm 2 with ef = 1 in its greedy form: walk to closer neighbours at level until none is
      * closer. */
-    void greedy_descend(uint32_t q, const float* qv, OmenCandidate& cur, uint32_t level,
-                        worker_scratch& s);
+    void greedy_descend(uint32_t q, OmenCandidate& cur, uint32_t level, worker_scratch& s);
 
     /* Algorithm 2 (SEARCH-LAYER) at level from s.entry, result ascending in s.found. */
-    void search_layer(uint32_t q, const float* qv, uint32_t level, worker_scratch& s);
+    void search_layer(uint32_t q, uint32_t level, worker_scratch& s);
 
     /* Algorithm 1 lines 8-17: choose q's neighbours at level from s.found, write both directions.
      */
@@ -351,13 +350,8 @@ class builder {
         return static_cast<float>(-dot);
     }
 
-    /* The search's distance from node q (vector qv) to node id: between compact copies when the
-     * build keeps them, else exact. */
-    float measure(uint32_t q, const float* qv, uint32_t id) const noexcept {
-        return code_dot_ != nullptr ? code_distance(q, id) : dist_(qv, g_.vector(id), g_.dims);
-    }
-
-    /* The distance between nodes a and b in the measure the neighbour selection uses. */
+    /* The distance between nodes a and b in the construction's one measure (searches, neighbour
+     * selection, pruning): between compact copies when the build keeps them, else exact. */
     float between(uint32_t a, uint32_t b) const noexcept {
         return code_dot_ != nullptr ? code_distance(a, b)
                                     : dist_(g_.vector(a), g_.vector(b), g_.dims);
@@ -872,7 +866,6 @@ void builder::encode_copy(uint32_t id, const float* vector) noexcept {
 /* Algorithm 1: descend greedily to the node's level, then search, select and link at each of its
  * levels. */
 void builder::insert(uint32_t q, worker_scratch& s) {
-    const float* qv = g_.vector(q);
     const int level = g_.header(q)->level;
     std::unique_lock<std::mutex> top_lock(entry_mutex_);
     const uint32_t ep = entry_;
@@ -887,14 +880,14 @@ void builder::insert(uint32_t q, worker_scratch& s) {
     }
     if (level <= top) top_lock.unlock(); /* a new top node keeps it until it is the entry point */
 
-    OmenCandidate cur{measure(q, qv, ep), ep};
+    OmenCandidate cur{between(q, ep), ep};
 
-    for (int l = top; l > level; l--) greedy_descend(q, qv, cur, static_cast<uint32_t>(l), s);
+    for (int l = top; l > level; l--) greedy_descend(q, cur, static_cast<uint32_t>(l), s);
 
     s.entry[0] = cur;
     s.entry_n = 1;
     for (int l = std::min(level, top); l >= 0; l--) {
-        search_layer(q, qv, static_cast<uint32_t>(l), s);
+        search_layer(q, static_cast<uint32_t>(l), s);
         connect(q, static_cast<uint32_t>(l), s);
         std::swap(s.entry, s.found);
         s.entry_n = s.found_n;
@@ -909,8 +902,7 @@ void builder::insert(uint32_t q, worker_scratch& s) {
 
 /* Greedy walk at one upper level (hnswlib's form of SEARCH-LAYER with ef = 1), over complete nodes
  * only. */
-void builder::greedy_descend(uint32_t q, const float* qv, OmenCandidate& cur, uint32_t level,
-                             worker_scratch& s) {
+void builder::greedy_descend(uint32_t q, OmenCandidate& cur, uint32_t level, worker_scratch& s) {
     uint32_t* buf = s.list.data();
     bool changed = true;
 
@@ -922,7 +914,7 @@ void builder::greedy_descend(uint32_t q, const float* qv, OmenCandidate& cur, ui
         for (uint32_t i = 0; i < n; i++) {
             if (i + 1 < n) __builtin_prefetch(measured(buf[i + 1]));
 
-            const float d = measure(q, qv, buf[i]);
+            const float d = between(q, buf[i]);
 
             /* never descend into a node still being inserted: its lower lists may be empty */
             if (d < cur.distance && (__atomic_load_n(&g_.header(buf[i])->flags, __ATOMIC_ACQUIRE) &
@@ -937,7 +929,7 @@ void builder::greedy_descend(uint32_t q, const float* qv, OmenCandidate& cur, ui
 
 /* Algorithm 2 from the s.entry nodes with ef_construction; q itself is pre-marked so it is never
  * its own neighbour. */
-void builder::search_layer(uint32_t q, const float* qv, uint32_t level, worker_scratch& s) {
+void builder::search_layer(uint32_t q, uint32_t level, worker_scratch& s) {
     search_state& st = s.search;
     uint32_t* buf = s.list.data();
     st.begin(ef_construction_, static_cast<uint32_t>(added_.load(std::memory_order_relaxed)),
@@ -967,7 +959,7 @@ void builder::search_layer(uint32_t q, const float* qv, uint32_t level, worker_s
             for (uint32_t b = 0; b < prefetch_bytes_; b += 64) __builtin_prefetch(at + b);
         }
         for (uint32_t i = 0; i < k; i++) {
-            const float d = measure(q, qv, buf[i]);
+            const float d = between(q, buf[i]);
 
             if (d < st.bound()) st.offer(buf[i], d);
         }
