@@ -119,6 +119,17 @@ double		omen_cosine_distance(const float *a, const float *b, size_t n) OMEN_NOEX
 float		omen_norm_squared(const float *a, size_t n) OMEN_NOEXCEPT;
 
 /*
+ * Returns ||x|| (x: n floats), summed in double, which never overflows for
+ * float input.  When out is not NULL and the norm is positive and finite,
+ * writes the unit vector x[i] / ||x||, each element rounded to float once,
+ * into out (which may be x); otherwise out is left as it is.  The index
+ * normalizes cosine vectors through this one function on every side
+ * (inserts, builds, queries, the bounds of compact storage, l2_normalize),
+ * so they agree bit for bit.
+ */
+double		omen_unit_vector(const float *x, size_t n, float *out) OMEN_NOEXCEPT;
+
+/*
  * The distance the index orders by for a metric, a monotone function of the
  * SQL-level distance: squared L2 for L2, the negative inner product for inner
  * product and for cosine (whose vectors the index stores normalized), L1 for
@@ -202,8 +213,8 @@ const char *omen_storage_name(OmenStorage storage) OMEN_NOEXCEPT;
 
 /*
  * Encodes x (dims finite floats) into out (omen_stored_size bytes), with the
- * error norm the metric needs.  For cosine, x must be the heap vector divided
- * by its norm computed in double, each element rounded to float once.
+ * error norm the metric needs.  For cosine, x must be the heap vector made
+ * unit by omen_unit_vector.
  */
 void		omen_stored_encode(OmenStorage storage, OmenMetric metric, const float *x,
 							   uint32_t dims, uint8_t *out) OMEN_NOEXCEPT;

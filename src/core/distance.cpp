@@ -380,6 +380,16 @@ extern "C" float omen_norm_squared(const float* a, size_t n) noexcept {
     return active().norm_squared(a, n);
 }
 
+/* See omendb.h. */
+extern "C" double omen_unit_vector(const float* x, size_t n, float* out) noexcept {
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
+    const double norm = std::sqrt(sum);
+    if (out != nullptr && norm > 0.0 && std::isfinite(norm))
+        for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(x[i] / norm);
+    return norm;
+}
+
 /* The index distance kernel for a metric, or nullptr for an unknown metric. */
 extern "C" OmenDistanceFn omen_index_distance(OmenMetric metric) noexcept {
     const omendb::simd::KernelSet& k = active();

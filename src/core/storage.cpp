@@ -80,6 +80,7 @@
  * metric on ordinary and hostile data, and that B is within what err allows
  * of S (a bound of 0 everywhere would fail it).
  */
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -318,18 +319,14 @@ using omendb::simd::KernelSet;
 
 extern "C" void omen_bound_query_init(OmenBoundQuery* b, OmenStorage storage, OmenMetric metric,
                                       const float* query, float* buffer, uint32_t dims) noexcept {
-    double s = 0.0;
-    for (uint32_t i = 0; i < dims; ++i) s += static_cast<double>(query[i]) * query[i];
+    const bool unit = metric == OMEN_METRIC_COSINE;
     b->query = query;
     b->buffer = buffer;
-    b->norm = std::sqrt(s);
+    b->norm = omen_unit_vector(query, dims, unit ? buffer : nullptr);
     b->dims = dims;
     b->metric = metric;
     b->storage = storage;
-    for (uint32_t i = 0; i < dims; ++i)
-        buffer[i] = metric == OMEN_METRIC_COSINE && b->norm > 0.0
-                        ? static_cast<float>(query[i] / b->norm)
-                        : 0.0f;
+    if (!unit || !(b->norm > 0.0 && std::isfinite(b->norm))) std::fill(buffer, buffer + dims, 0.0f);
 }
 
 extern "C" double omen_stored_lower_bound(const OmenBoundQuery* b, const uint8_t* part) noexcept {

@@ -36,8 +36,6 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "access/relscan.h"
 #include "miscadmin.h"
 #include "utils/float.h"
@@ -153,20 +151,9 @@ OmenScanSetQuery(IndexScanDesc scan, OmenScanOpaque so)
 		memcpy(so->raw_query, vec->x, sizeof(float) * so->p.dims);
 		MemoryContextSwitchTo(old);
 	}
+	/* As the indexed vectors were; a zero query (NaN distance to everything) stays as it is. */
 	if (so->p.metric == OMEN_METRIC_COSINE)
-	{
-		double		sum = 0;
-		double		norm;
-
-		/* In double, as for the indexed vectors: float would overflow or underflow. */
-		for (uint32 i = 0; i < so->p.dims; i++)
-			sum += (double) so->query[i] * so->query[i];
-		norm = sqrt(sum);
-		/* A zero query has NaN distance to everything: leave it as is. */
-		if (norm > 0 && isfinite(norm))
-			for (uint32 i = 0; i < so->p.dims; i++)
-				so->query[i] = (float) (so->query[i] / norm);
-	}
+		(void) omen_unit_vector(so->query, so->p.dims, so->query);
 }
 
 /* Runs the first round: greedy descent, then level 0 with width ef_search. */

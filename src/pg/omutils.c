@@ -722,17 +722,9 @@ OmenPrepareVector(const OmenParams *p, Datum value, float *buf)
 				 errmsg("expected %u dimensions, not %d", p->dims, vec->dim)));
 	if (p->metric == OMEN_METRIC_COSINE)
 	{
-		double		sum = 0;
-		double		norm;
+		double		norm = omen_unit_vector(vec->x, p->dims, buf);
 
-		for (uint32 i = 0; i < p->dims; i++)
-			sum += (double) vec->x[i] * vec->x[i];
-		norm = sqrt(sum);
-		if (norm == 0 || !isfinite(norm))
-			return NULL;
-		for (uint32 i = 0; i < p->dims; i++)
-			buf[i] = (float) (vec->x[i] / norm);
-		return buf;
+		return norm > 0 && isfinite(norm) ? buf : NULL;
 	}
 	return vec->x;
 }

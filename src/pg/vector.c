@@ -745,15 +745,11 @@ Datum
 omendb_l2_normalize(PG_FUNCTION_ARGS)
 {
 	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	double		norm = sqrt(VectorNormSquaredDouble(a));
 	Vector	   *result = InitVector(a->dim);
 
-	if (norm > 0.0)
-	{
-		for (int i = 0; i < a->dim; i++)
-			result->x[i] = (float) ((double) a->x[i] / norm);
+	/* result stays zero for a zero vector */
+	if (omen_unit_vector(a->x, (size_t) a->dim, result->x) > 0.0)
 		CheckOverflow(result->x, result->dim);
-	}
 
 	PG_RETURN_VECTOR_P(result);
 }

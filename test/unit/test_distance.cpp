@@ -469,6 +469,32 @@ TEST(DistanceApi, IndexDistanceMapping) {
     EXPECT_EQ(omen_index_distance(static_cast<OmenMetric>(-1)), nullptr);
 }
 
+/* The one normalization every cosine path uses: the norm summed in double, each element divided in
+ * double and rounded once; in place works; a zero vector (or out = NULL) leaves out alone. */
+TEST(DistanceApi, UnitVector) {
+    std::mt19937 rng(11);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    for (std::size_t n : {1u, 3u, 17u, 784u, 16000u}) {
+        std::vector<float> x(n), out(n, 7.0f), in_place;
+        for (auto& v : x) v = g(rng) * 1e30f; /* squares beyond float range */
+        double sum = 0.0;
+        for (float v : x) sum += static_cast<double>(v) * v;
+        const double norm = std::sqrt(sum);
+        EXPECT_EQ(omen_unit_vector(x.data(), n, out.data()), norm);
+        for (std::size_t i = 0; i < n; ++i)
+            ASSERT_EQ(out[i], static_cast<float>(x[i] / norm)) << "n " << n << " i " << i;
+        in_place = x;
+        omen_unit_vector(in_place.data(), n, in_place.data());
+        EXPECT_EQ(in_place, out);
+        EXPECT_EQ(omen_unit_vector(x.data(), n, nullptr), norm);
+    }
+    const float zero[3] = {0, 0, 0};
+    float keep[3] = {5, 6, 7};
+    EXPECT_EQ(omen_unit_vector(zero, 3, keep), 0.0);
+    EXPECT_EQ(keep[0], 5.0f);
+    EXPECT_EQ(keep[2], 7.0f);
+}
+
 /* Known small values, end to end. */
 TEST(DistanceApi, KnownValues) {
     const float a[3] = {1, 2, 3};
