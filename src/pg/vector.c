@@ -716,24 +716,13 @@ omendb_vector_dims(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(dim);
 }
 
-/* Sum of squares accumulated in double (never overflows for float4 input). */
-static double
-VectorNormSquaredDouble(const Vector *a)
-{
-	double		norm = 0.0;
-
-	for (int i = 0; i < a->dim; i++)
-		norm += (double) a->x[i] * (double) a->x[i];
-	return norm;
-}
-
 /* Euclidean norm, computed in double. */
 OMEN_FUNCTION_INFO(omendb_vector_norm);
 Datum
 omendb_vector_norm(PG_FUNCTION_ARGS)
 {
 	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	double		norm = sqrt(VectorNormSquaredDouble(a));
+	double		norm = omen_unit_vector(a->x, (size_t) a->dim, NULL);
 
 	PG_FREE_IF_COPY(a, 0);
 	PG_RETURN_FLOAT8(norm);
