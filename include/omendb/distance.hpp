@@ -52,6 +52,10 @@ using half_kernel = float (*)(const float* q, const std::uint16_t* x, std::size_
 /* A float query q against 8-bit codes c of a vector x[i] = lo + step * c[i]. */
 using u8_kernel = float (*)(const float* q, const std::uint8_t* c, std::size_t n, float lo,
                             float step) noexcept;
+/* Widens n stored elements to floats: half exactly, int8 codes as fma(c[i], step, lo). */
+using half_decode_kernel = void (*)(const std::uint16_t* x, std::size_t n, float* out) noexcept;
+using u8_decode_kernel = void (*)(const std::uint8_t* c, std::size_t n, float lo, float step,
+                                  float* out) noexcept;
 
 /* One implementation of every distance primitive, for one instruction set. */
 struct KernelSet {
@@ -72,6 +76,10 @@ struct KernelSet {
     u8_kernel inner_product_u8;     /* sum q[i] * x[i] */
     u8_kernel l1_u8;                /* sum |q[i] - x[i]| */
     u8_kernel neg_inner_product_u8; /* -(sum q[i] * x[i]) */
+    /* The stored vector itself, bit for bit what the kernels above measure (hardware widening
+     * quiets signalling NaNs, which stored vectors never hold). */
+    half_decode_kernel decode_half;
+    u8_decode_kernel decode_u8;
 };
 
 /* ---- scalar reference (distance.cpp) ---- */
@@ -102,6 +110,8 @@ float scalar_inner_product_half(const float* q, const std::uint16_t* x, std::siz
 float scalar_l1_half(const float* q, const std::uint16_t* x, std::size_t n) noexcept;
 /* Reference -(sum q[i] * x[i]). */
 float scalar_neg_inner_product_half(const float* q, const std::uint16_t* x, std::size_t n) noexcept;
+/* Reference out[i] = x[i] widened. */
+void scalar_decode_half(const std::uint16_t* x, std::size_t n, float* out) noexcept;
 
 /* ---- scalar int8 reference (int8.cpp): x[i] = std::fma(c[i], step, lo) ---- */
 
@@ -117,6 +127,9 @@ float scalar_l1_u8(const float* q, const std::uint8_t* c, std::size_t n, float l
 /* Reference -(sum q[i] * x[i]). */
 float scalar_neg_inner_product_u8(const float* q, const std::uint8_t* c, std::size_t n, float lo,
                                   float step) noexcept;
+/* Reference out[i] = std::fma(c[i], step, lo). */
+void scalar_decode_u8(const std::uint8_t* c, std::size_t n, float lo, float step,
+                      float* out) noexcept;
 
 /* ---- the int8 storage's quantizer (storage.cpp) ---- */
 
@@ -145,7 +158,9 @@ constexpr KernelSet float_kernel_set(const char* name, binary_kernel l2_squared,
                      &scalar_l2_squared_u8,
                      &scalar_inner_product_u8,
                      &scalar_l1_u8,
-                     &scalar_neg_inner_product_u8};
+                     &scalar_neg_inner_product_u8,
+                     &scalar_decode_half,
+                     &scalar_decode_u8};
 }
 
 /* The scalar reference set (always available). */

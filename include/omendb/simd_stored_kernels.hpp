@@ -143,6 +143,13 @@ struct stored_kernel_impl {
         return reduce_add((s0 + s1) + (s2 + s3)) + tail;
     }
 
+    /* out[i] = x[i]: whole batches, then the tail element by element. */
+    static void decode(const element* x, std::size_t n, const Codec& c, float* out) noexcept {
+        std::size_t i = 0;
+        for (; i + width <= n; i += width) c.load(x + i).store_unaligned(out + i);
+        for (; i < n; ++i) out[i] = c.value(x[i]);
+    }
+
     /* sum |q[i] - x[i]| */
     static float l1(const float* q, const element* x, std::size_t n, const Codec& c) noexcept {
         batch s0(0.0f), s1(0.0f), s2(0.0f), s3(0.0f);
@@ -209,6 +216,14 @@ struct stored_kernels {
         return u8_impl::l1(q, c, n, u8(lo, step));
     }
 
+    static void decode_half(const std::uint16_t* x, std::size_t n, float* out) noexcept {
+        half_impl::decode(x, n, half_codec<Traits>{}, out);
+    }
+    static void decode_u8(const std::uint8_t* c, std::size_t n, float lo, float step,
+                          float* out) noexcept {
+        u8_impl::decode(c, n, u8(lo, step), out);
+    }
+
     /* set with its half and int8 kernels replaced by this instantiation's. */
     static constexpr KernelSet with_stored(KernelSet set) noexcept {
         set.l2_squared_half = &l2_squared_half;
@@ -219,6 +234,8 @@ struct stored_kernels {
         set.inner_product_u8 = &inner_product_u8;
         set.l1_u8 = &l1_u8;
         set.neg_inner_product_u8 = &neg_inner_product_u8;
+        set.decode_half = &decode_half;
+        set.decode_u8 = &decode_u8;
         return set;
     }
 };

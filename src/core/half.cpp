@@ -130,6 +130,11 @@ float scalar_neg_inner_product_half(const float* q, const std::uint16_t* x,
     return -scalar_inner_product_half(q, x, n);
 }
 
+/* Reference widening of n halves. */
+void scalar_decode_half(const std::uint16_t* x, std::size_t n, float* out) noexcept {
+    for (std::size_t i = 0; i < n; ++i) out[i] = half_to_float(x[i]);
+}
+
 }  // namespace omendb::simd
 
 /* ------------------------------------------------------------------------

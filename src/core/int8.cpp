@@ -65,6 +65,12 @@ float scalar_neg_inner_product_u8(const float* q, const std::uint8_t* c, std::si
     return -scalar_inner_product_u8(q, c, n, lo, step);
 }
 
+/* Reference reconstruction x[i]. */
+void scalar_decode_u8(const std::uint8_t* c, std::size_t n, float lo, float step,
+                      float* out) noexcept {
+    for (std::size_t i = 0; i < n; ++i) out[i] = decode(c[i], lo, step);
+}
+
 }  // namespace omendb::simd
 
 namespace omendb::simd {

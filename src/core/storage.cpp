@@ -432,20 +432,12 @@ extern "C" void omen_stored_decode(OmenStorage storage, const uint8_t* part, uin
             std::memcpy(out, part, 4u * dims);
             return;
         case OMEN_STORAGE_HALF:
-            for (uint32_t i = 0; i < dims; ++i) {
-                uint16_t h;
-                std::memcpy(&h, part + header_bytes(storage) + 2 * static_cast<size_t>(i),
-                            sizeof h);
-                out[i] = half_to_float(h);
-            }
+            active().decode_half(
+                reinterpret_cast<const uint16_t*>(part + header_bytes(storage)), dims, out);
             return;
-        case OMEN_STORAGE_INT8: {
-            const float lo = load_float(part + 4);
-            const float step = load_float(part + 8);
-            for (uint32_t i = 0; i < dims; ++i)
-                out[i] = std::fma(static_cast<float>(part[12 + i]), step, lo);
+        case OMEN_STORAGE_INT8:
+            active().decode_u8(part + 12, dims, load_float(part + 4), load_float(part + 8), out);
             return;
-        }
     }
 }
 

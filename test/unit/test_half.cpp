@@ -485,6 +485,28 @@ TEST_P(HalfKernelTest, NeverReadsOutsideTheArrays) {
     }
 }
 
+/* decode_half widens every element exactly (bit for bit, NaN payloads aside) and touches only
+ * [x, x + n) and [out, out + n): both arrays flush against a guard page. */
+TEST_P(HalfKernelTest, DecodeWidensExactlyWithinTheArrays) {
+    std::mt19937_64 rng(57);
+    std::vector<float> q;
+    std::vector<std::uint16_t> x;
+    for (std::size_t n : test_dims()) {
+        if (n == 0) continue;
+        fill(q, x, n, shape::uniform, rng);
+        x[n / 2] = 0x7C00u; /* +inf */
+        x[n - 1] = 0x8001u; /* smallest negative subnormal */
+        guarded_region rx(n * sizeof(std::uint16_t)), ro(n * sizeof(float));
+        ASSERT_TRUE(rx.ok() && ro.ok());
+        std::uint16_t* xs = rx.at_end<std::uint16_t>(n);
+        float* out = ro.at_end<float>(n);
+        std::memcpy(xs, x.data(), n * sizeof(std::uint16_t));
+        k().decode_half(xs, n, out);
+        for (std::size_t i = 0; i < n; ++i)
+            ASSERT_EQ(bits_of(out[i]), bits_of(omendb::simd::half_to_float(x[i]))) << "n=" << n << " i=" << i;
+    }
+}
+
 /* The SIMD half kernels agree with the float kernels of the same set on the widened vector. */
 TEST_P(HalfKernelTest, AgreesWithFloatKernelsOnWidenedVector) {
     std::mt19937_64 rng(55);

@@ -150,6 +150,31 @@ TEST_P(Int8KernelTest, NeverReadsOutsideTheArrays) {
     }
 }
 
+/* decode_u8 gives exactly fma(c[i], step, lo), the value the kernels measure, and touches only
+ * [c, c + n) and [out, out + n). */
+TEST_P(Int8KernelTest, DecodeIsTheKernelsReconstruction) {
+    std::mt19937_64 rng(78);
+    std::uniform_int_distribution<int> byte(0, 255);
+    const float ranges[][2] = {{-1.0f, 2.0f / 255}, {1000.0f, 0.01f}, {-3e-3f, 1e-5f},
+                               {5.0f, 0.0f},        {-1e10f, 1e8f}};
+    for (const auto& rg : ranges) {
+        for (std::size_t n : test_dims()) {
+            if (n == 0) continue;
+            guarded_region rc(n), ro(n * sizeof(float));
+            ASSERT_TRUE(rc.ok() && ro.ok());
+            std::uint8_t* c = rc.at_end<std::uint8_t>(n);
+            float* out = ro.at_end<float>(n);
+            for (std::size_t i = 0; i < n; ++i) c[i] = static_cast<std::uint8_t>(byte(rng));
+            k().decode_u8(c, n, rg[0], rg[1], out);
+            for (std::size_t i = 0; i < n; ++i) {
+                const float want = std::fma(static_cast<float>(c[i]), rg[1], rg[0]);
+                ASSERT_EQ(std::memcmp(&out[i], &want, sizeof want), 0)
+                    << "n=" << n << " i=" << i << " got " << out[i] << " want " << want;
+            }
+        }
+    }
+}
+
 TEST_P(Int8KernelTest, ZeroLengthIgnoresPointers) {
     EXPECT_EQ(k().l2_squared_u8(nullptr, nullptr, 0, 1.0f, 1.0f), 0.0f);
     EXPECT_EQ(k().inner_product_u8(nullptr, nullptr, 0, 1.0f, 1.0f), 0.0f);
