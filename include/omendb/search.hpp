@@ -113,6 +113,10 @@ class search_state {
         return w_.size() < ef_ ? __builtin_inff() : w_.front().distance;
     }
 
+    /* The candidate next() would look at first (possibly a stale duplicate), or
+     * OMEN_INVALID_NODE: a hint for prefetching its list. */
+    uint32_t peek() const noexcept { return c_.empty() ? OMEN_INVALID_NODE : c_.front().id; }
+
     /* Next node to expand (Algorithm 2, lines 5-9), or OMEN_INVALID_NODE when the round is over. */
     uint32_t next() noexcept {
         while (!c_.empty()) {

@@ -945,6 +945,10 @@ void builder::search_layer(uint32_t q, uint32_t level, worker_scratch& s) {
         const uint32_t n = copy_links(c, level, buf);
         uint32_t k = 0;
 
+        /* The list most likely expanded next: its load overlaps this round's distances. */
+        const uint32_t after = st.peek();
+        if (after != OMEN_INVALID_NODE) __builtin_prefetch(g_.links(after, level));
+
         /* First the unvisited neighbours, each one's copy prefetched whole, then their
          * distances: the list's memory loads overlap instead of stalling one distance at a time
          * (+5-9% vectors/s on Fashion-MNIST in bench/core against prefetching one line ahead). */
