@@ -438,11 +438,21 @@ typedef struct OmenBuildParams
 	 * distance).  The neighbour heuristic and the pruning of full lists
 	 * measure the copies too, so they compare distances of one measure
 	 * (re-measuring the candidates in float cost a third of the build and
-	 * gave the same recall; bench/core); only the final repair of nodes
-	 * left unreachable works in float.  The copies count against
-	 * memory_limit.
+	 * gave the same recall; bench/core), and so does the final repair of
+	 * nodes left unreachable.  The copies count against memory_limit.
 	 */
 	OmenStorage search_storage;
+
+	/*
+	 * The format the slots keep vectors in (omen_builder_node): the index's
+	 * own page format (omen_stored_encode), so that writing the index is a
+	 * copy and the graph holds a quarter (int8) or half (half) of the bytes.
+	 * Only the compact copies are measured then, so a format other than
+	 * OMEN_STORAGE_FLOAT4 takes effect only where the copies are used
+	 * (search_storage int8 with a fast code dot product); elsewhere the
+	 * slots keep float vectors.  omen_builder_slot_storage() says which.
+	 */
+	OmenStorage slot_storage;
 } OmenBuildParams;
 
 typedef struct OmenBuildProgress
@@ -493,7 +503,13 @@ uint32_t	omen_builder_slot_size(const OmenBuilder *b) OMEN_NOEXCEPT;
 uint32_t	omen_builder_entry_point(const OmenBuilder *b) OMEN_NOEXCEPT;	/* OMEN_INVALID_NODE if empty */
 int			omen_builder_max_level(const OmenBuilder *b) OMEN_NOEXCEPT;	/* -1 if empty */
 
-/* The slot of node id (header, level-0 links, vector); header.upper_* are zero. */
+/* The format of the vectors in the slots: params.slot_storage or OMEN_STORAGE_FLOAT4. */
+OmenStorage omen_builder_slot_storage(const OmenBuilder *b) OMEN_NOEXCEPT;
+
+/*
+ * The slot of node id (header, level-0 links, vector in the slot storage's
+ * format, omen_builder_slot_size bytes); header.upper_* are zero.
+ */
 const uint8_t *omen_builder_node(const OmenBuilder *b, uint32_t id) OMEN_NOEXCEPT;
 
 /* m neighbour ids of node id at level (1 .. its level), padded with OMEN_INVALID_NODE. */

@@ -17,6 +17,11 @@
  * With one worker the nodes are linked in id order, so the graph is a pure
  * function of the inputs and the seed.
  *
+ * Measure and formats.  Where the int8 copies are used (uses_int8_copies)
+ * every distance of the construction is between copies, so the slots need
+ * not hold float vectors: they hold the index's page format
+ * (params.slot_storage), which the shim then writes out as is.
+ *
  * Locking (hnswlib's scheme, minus its lock held across a whole insert).
  *   - Link lists: 2^16 striped spinlocks indexed by node id.  A thread
  *     holds at most one at a time (so stripes shared by two ids cannot
@@ -129,6 +134,11 @@ bool uses_int8_copies(const OmenBuildParams& p) noexcept {
            simd::fast_dot_u8();
 }
 
+/* The format the slots will keep vectors in: float unless only the copies are measured. */
+OmenStorage effective_slot_storage(const OmenBuildParams& p) noexcept {
+    return uses_int8_copies(p) ? p.slot_storage : OMEN_STORAGE_FLOAT4;
+}
+
 /* Validates build parameters; returns a message or nullptr if they are fine. */
 const char* check_params(const OmenBuildParams* p) noexcept {
     if (p == nullptr) return "build parameters are NULL";
@@ -138,6 +148,7 @@ const char* check_params(const OmenBuildParams* p) noexcept {
     if (omen_index_distance(p->metric) == nullptr) return "unknown distance metric";
     if (p->search_storage != OMEN_STORAGE_FLOAT4 && p->search_storage != OMEN_STORAGE_INT8)
         return "search storage must be float4 or int8";
+    if (omen_stored_size(p->slot_storage, 1) == 0) return "unknown slot storage";
     return nullptr;
 }
 
@@ -274,6 +285,7 @@ class builder {
 
     /* Bytes per slot. */
     uint32_t slot_size() const noexcept { return g_.slot_size; }
+    OmenStorage slot_storage() const noexcept { return slot_storage_; }
 
     /* Entry point, or OMEN_INVALID_NODE. */
     uint32_t entry_point() const noexcept {
@@ -328,7 +340,8 @@ class builder {
     }
 
     /* Writes node id's compact copy of vector (backend thread). */
-    void encode_copy(uint32_t id, const float* vector) noexcept;
+    /* Fills node id's compact copy, from the int8 page format in its slot when there is one. */
+    void encode_copy(uint32_t id, const float* vector, const uint8_t* int8_slot) noexcept;
 
     /* The index distance between the compact copies of nodes a and b: from the exact integer dot
      * product of their codes and each copy's range, sum and squared norm (see code_head). */
@@ -406,6 +419,7 @@ class builder {
     simd::dot_u8_kernel code_dot_ = nullptr; /* set when the searches measure compact copies */
     uint32_t prefetch_bytes_ = 0; /* of a measured vector, prefetched before measuring (<= 1 KB) */
     uint32_t code_size_ = 0;      /* bytes of one compact copy */
+    OmenStorage slot_storage_ = OMEN_STORAGE_FLOAT4; /* format of the slots' vectors */
     uint32_t ef_construction_ = 0;
     graph_view g_;
 
@@ -458,7 +472,8 @@ builder::builder(const OmenBuildParams& p) noexcept : params_(p) {
     prefetch_bytes_ = std::min<uint32_t>(code_size_ > 0 ? code_size_ : 4u * p.dims, 1024u);
     g_.m = p.m;
     g_.dims = p.dims;
-    g_.slot_size = OMEN_SLOT_SIZE(p.m, p.dims);
+    slot_storage_ = effective_slot_storage(p);
+    g_.slot_size = omen_slot_size(slot_storage_, p.m, p.dims);
     rng_state_ = p.seed;
 }
 
@@ -545,8 +560,13 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
     hdr.level = static_cast<uint8_t>(level);
     std::memcpy(slot, &hdr, sizeof(hdr));
     std::fill_n(g_.links(nid, 0), 2 * g_.m, OMEN_INVALID_NODE);
-    std::memcpy(slot + OMEN_VECTOR_OFFSET(g_.m), vector, sizeof(float) * g_.dims);
-    if (code_size_ > 0) encode_copy(nid, vector);
+    uint8_t* stored = slot + OMEN_VECTOR_OFFSET(g_.m);
+
+    if (slot_storage_ == OMEN_STORAGE_FLOAT4)
+        std::memcpy(stored, vector, sizeof(float) * g_.dims);
+    else
+        omen_stored_encode(slot_storage_, params_.metric, vector, g_.dims, stored);
+    if (code_size_ > 0) encode_copy(nid, vector, slot_storage_ == OMEN_STORAGE_INT8 ? stored : nullptr);
     g_.upper_offset[nid] = upper_used_;
     std::fill_n(g_.upper_pool + upper_used_, upper_entries, OMEN_INVALID_NODE);
     upper_used_ += upper_entries;
@@ -672,7 +692,7 @@ void builder::link_orphans() noexcept {
 
             std::vector<OmenCandidate> near;
             for (uint32_t h : hosts)
-                near.push_back(OmenCandidate{dist_(g_.vector(id), g_.vector(h), g_.dims), h});
+                near.push_back(OmenCandidate{between(id, h), h});
             std::sort(near.begin(), near.end(), candidate_less());
             for (const OmenCandidate& c : near) {
                 uint32_t* list = g_.links(c.id, 0);
@@ -685,13 +705,12 @@ void builder::link_orphans() noexcept {
                     break;
                 }
                 /* replace the farthest entry that has another in-link */
-                const float* cv = g_.vector(c.id);
                 int victim = -1;
                 float worst = -std::numeric_limits<float>::infinity();
 
                 for (uint32_t i = 0; i < cap; i++) {
                     if (indegree[list[i]] < 2 || list[i] == entry) continue;
-                    const float d = dist_(cv, g_.vector(list[i]), g_.dims);
+                    const float d = between(c.id, list[i]);
 
                     if (d > worst) {
                         worst = d;
@@ -830,12 +849,18 @@ void builder::worker_main() noexcept {
 
 /* The int8 page format's quantizer (storage.cpp) gives lo, step and the codes; the sums follow.
  * The page format's err is not needed here, so it is not computed. */
-void builder::encode_copy(uint32_t id, const float* vector) noexcept {
+void builder::encode_copy(uint32_t id, const float* vector, const uint8_t* int8_slot) noexcept {
     uint8_t* out = code(id);
     uint8_t* codes = out + sizeof(code_head);
     code_head h;
 
-    simd::quantize_int8(vector, g_.dims, &h.lo, &h.step, codes);
+    if (int8_slot != nullptr) {
+        /* the page format's codes are the same quantization: err, lo, step, codes */
+        std::memcpy(&h.lo, int8_slot + 4, sizeof h.lo);
+        std::memcpy(&h.step, int8_slot + 8, sizeof h.step);
+        std::memcpy(codes, int8_slot + 12, g_.dims);
+    } else
+        simd::quantize_int8(vector, g_.dims, &h.lo, &h.step, codes);
     h.unused = 0;
 
     /* sum c and sum (lo + step c)^2, four partial sums so the loop is not one long chain */
@@ -1105,7 +1130,8 @@ size_t omen_builder_bytes_per_node(const OmenBuildParams* params) noexcept {
                             ? sizeof(omendb::code_head) + ((params->dims + 7u) & ~size_t(7))
                             : 0;
 
-    return OMEN_SLOT_SIZE(params->m, params->dims) + copy + (4 * m + (m - 2)) / (m - 1);
+    return omen_slot_size(omendb::effective_slot_storage(*params), params->m, params->dims) + copy +
+           (4 * m + (m - 2)) / (m - 1);
 }
 
 /* See omendb.h. */
@@ -1165,6 +1191,11 @@ uint32_t omen_builder_count(const OmenBuilder* b) noexcept {
 /* See omendb.h. */
 uint32_t omen_builder_slot_size(const OmenBuilder* b) noexcept {
     return b == nullptr ? 0 : b->slot_size();
+}
+
+/* See omendb.h. */
+OmenStorage omen_builder_slot_storage(const OmenBuilder* b) noexcept {
+    return b == nullptr ? OMEN_STORAGE_FLOAT4 : b->slot_storage();
 }
 
 /* See omendb.h. */

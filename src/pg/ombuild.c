@@ -244,6 +244,8 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 	OmenStreamWriter w = {index, fork, InvalidBuffer, 0};
 	uint32	   *perm = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint32) * Max(n, 1));
 	uint32	   *inv = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint32) * Max(n, 1));
+	bool		in_page_format = bs->builder != NULL &&
+		omen_builder_slot_storage(bs->builder) == p->storage;
 
 	if (ndir > OMEN_MAX_DIR_PAGES)
 		ereport(ERROR,
@@ -298,11 +300,16 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 		uint32		old = inv[id];
 		const uint8 *node = omen_builder_node(bs->builder, old);
 
-		/* The builder keeps float vectors; the index keeps them as p->storage says. */
-		memcpy(slot, node, OMEN_VECTOR_OFFSET(p->m));
-		omen_stored_encode(p->storage, p->metric,
-						   (const float *) (node + OMEN_VECTOR_OFFSET(p->m)), p->dims,
-						   (uint8 *) slot + OMEN_VECTOR_OFFSET(p->m));
+		/* The builder's slots are in the page format, or hold float vectors. */
+		if (in_page_format)
+			memcpy(slot, node, p->slot_size);
+		else
+		{
+			memcpy(slot, node, OMEN_VECTOR_OFFSET(p->m));
+			omen_stored_encode(p->storage, p->metric,
+							   (const float *) (node + OMEN_VECTOR_OFFSET(p->m)), p->dims,
+							   (uint8 *) slot + OMEN_VECTOR_OFFSET(p->m));
+		}
 		OmenRemapLinks((uint32 *) (slot + OMEN_LINKS_OFFSET), 2 * p->m, perm);
 		hdr->upper_block = InvalidBlockNumber;
 		hdr->upper_offset = 0;
@@ -409,7 +416,8 @@ OmenBuildSpill(OmenBuildState *bs)
 													   {.dims = bs->p.dims,.m = bs->p.m,
 														.ef_construction = bs->p.ef_construction,
 														.metric = bs->p.metric,
-														.search_storage = OMEN_BUILD_SEARCH_STORAGE});
+														.search_storage = OMEN_BUILD_SEARCH_STORAGE,
+														.slot_storage = bs->p.storage});
 	MemoryContext old = MemoryContextSwitchTo(bs->buildctx);
 
 	if (reltuples > bs->indtuples)
@@ -539,6 +547,7 @@ omenbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	params.seed = OMEN_BUILD_SEED;
 	params.memory_limit = (size_t) maintenance_work_mem * 1024;
 	params.search_storage = OMEN_BUILD_SEARCH_STORAGE;
+	params.slot_storage = bs->p.storage;
 
 	cb = palloc(sizeof(MemoryContextCallback));
 	st = omen_builder_create(&params, &bs->builder, &err);

@@ -531,6 +531,66 @@ TEST(Builder, DeterministicWithOneThread) {
     omen_builder_free(c);
 }
 
+/* Slots in the page format (where the copies are used): the same graph as with float slots,
+ * every slot's vector exactly what omen_stored_encode makes of the input, the copies taken from
+ * the int8 slots equal to their own quantization (else the graphs would differ), and a smaller
+ * node in bytes_per_node.  Without the copies the slots stay float. */
+TEST(Builder, SlotsInThePageFormat) {
+    const uint32_t n = 3000, dims = 40;
+    for (OmenMetric metric : {OMEN_METRIC_L2, OMEN_METRIC_COSINE}) {
+        OmenBuildParams p = params(dims, metric, 8, 40, 779);
+        p.search_storage = OMEN_STORAGE_INT8;
+        const std::vector<float> data =
+            random_vectors(n, dims, 301, metric == OMEN_METRIC_COSINE);
+        OmenBuilder* f = build(p, data, 1);
+        ASSERT_NE(f, nullptr);
+        EXPECT_EQ(omen_builder_slot_storage(f), OMEN_STORAGE_FLOAT4);
+
+        for (OmenStorage storage : {OMEN_STORAGE_HALF, OMEN_STORAGE_INT8}) {
+            SCOPED_TRACE(std::string(omen_storage_name(storage)) + " metric " +
+                         std::to_string(metric));
+            OmenBuildParams q = p;
+            q.slot_storage = storage;
+            OmenBuilder* b = build(q, data, 1);
+            ASSERT_NE(b, nullptr);
+            if (!omendb::simd::fast_dot_u8()) {
+                EXPECT_EQ(omen_builder_slot_storage(b), OMEN_STORAGE_FLOAT4);
+                EXPECT_TRUE(same_graph(f, b, p));
+                omen_builder_free(b);
+                continue;
+            }
+            const uint32_t vo = OMEN_VECTOR_OFFSET(p.m);
+            const uint32_t size = omen_stored_size(storage, dims);
+            std::vector<uint8_t> want(size);
+
+            EXPECT_EQ(omen_builder_slot_storage(b), storage);
+            ASSERT_EQ(omen_builder_slot_size(b), omen_slot_size(storage, p.m, dims));
+            EXPECT_EQ(omen_builder_bytes_per_node(&q) + OMEN_SLOT_SIZE(p.m, dims),
+                      omen_builder_bytes_per_node(&p) + omen_slot_size(storage, p.m, dims));
+            ASSERT_EQ(omen_builder_entry_point(b), omen_builder_entry_point(f));
+            for (uint32_t id = 0; id < n; id++) {
+                ASSERT_EQ(std::memcmp(omen_builder_node(b, id), omen_builder_node(f, id), vo), 0)
+                    << "header or links of node " << id;
+                for (uint32_t l = 1; l <= node_header(b, id).level; l++)
+                    ASSERT_EQ(std::memcmp(omen_builder_upper_links(b, id, l),
+                                          omen_builder_upper_links(f, id, l),
+                                          p.m * sizeof(uint32_t)),
+                              0);
+                omen_stored_encode(storage, metric, &data[static_cast<size_t>(id) * dims], dims,
+                                   want.data());
+                ASSERT_EQ(std::memcmp(omen_builder_node(b, id) + vo, want.data(), size), 0)
+                    << "vector of node " << id;
+            }
+            omen_builder_free(b);
+        }
+        omen_builder_free(f);
+    }
+    OmenBuildParams bad = params(8, OMEN_METRIC_L2);
+    OmenBuilder* b = nullptr;
+    bad.slot_storage = static_cast<OmenStorage>(7);
+    EXPECT_EQ(omen_builder_create(&bad, &b, nullptr), OMEN_ERR_INVALID_ARGUMENT);
+}
+
 TEST(Builder, AddingWhileWorkersRun) {
     const uint32_t n = 6000, dims = 16;
     const OmenBuildParams p = params(dims, OMEN_METRIC_L2, 12, 64, 5);
