@@ -56,6 +56,8 @@ using u8_kernel = float (*)(const float* q, const std::uint8_t* c, std::size_t n
 using half_decode_kernel = void (*)(const std::uint16_t* x, std::size_t n, float* out) noexcept;
 using u8_decode_kernel = void (*)(const std::uint8_t* c, std::size_t n, float lo, float step,
                                   float* out) noexcept;
+/* Narrows n floats to the nearest binary16 (ties to even) of each clamped to +-65504. */
+using half_encode_kernel = void (*)(const float* x, std::size_t n, std::uint16_t* out) noexcept;
 
 /* One implementation of every distance primitive, for one instruction set. */
 struct KernelSet {
@@ -80,6 +82,8 @@ struct KernelSet {
      * quiets signalling NaNs, which stored vectors never hold). */
     half_decode_kernel decode_half;
     u8_decode_kernel decode_u8;
+    /* The half page format's encoder: finite inputs only (vectors never hold NaN or inf). */
+    half_encode_kernel encode_half;
 };
 
 /* ---- scalar reference (distance.cpp) ---- */
@@ -112,6 +116,8 @@ float scalar_l1_half(const float* q, const std::uint16_t* x, std::size_t n) noex
 float scalar_neg_inner_product_half(const float* q, const std::uint16_t* x, std::size_t n) noexcept;
 /* Reference out[i] = x[i] widened. */
 void scalar_decode_half(const std::uint16_t* x, std::size_t n, float* out) noexcept;
+/* Reference out[i] = float_to_half(x[i] clamped to [-65504, 65504]). */
+void scalar_encode_half(const float* x, std::size_t n, std::uint16_t* out) noexcept;
 
 /* ---- scalar int8 reference (int8.cpp): x[i] = std::fma(c[i], step, lo) ---- */
 
@@ -160,7 +166,8 @@ constexpr KernelSet float_kernel_set(const char* name, binary_kernel l2_squared,
                      &scalar_l1_u8,
                      &scalar_neg_inner_product_u8,
                      &scalar_decode_half,
-                     &scalar_decode_u8};
+                     &scalar_decode_u8,
+                     &scalar_encode_half};
 }
 
 /* The scalar reference set (always available). */

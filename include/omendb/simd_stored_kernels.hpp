@@ -30,6 +30,8 @@
  *   static batch load_half_partial(const std::uint16_t* p, size_t k);
  *       // lanes [0, k) (0 < k < width), the rest 0, reading nothing at p[k..]
  *   static batch load_u8(const std::uint8_t* p);      // width codes, widened
+ *   static void store_half_clamped(std::uint16_t* p, batch b);
+ *       // width floats clamped to +-65504 and narrowed to halves, nearest even
  */
 #ifndef OMENDB_SIMD_STORED_KERNELS_HPP
 #define OMENDB_SIMD_STORED_KERNELS_HPP
@@ -223,6 +225,14 @@ struct stored_kernels {
                           float* out) noexcept {
         u8_impl::decode(c, n, u8(lo, step), out);
     }
+    /* Whole batches clamped and narrowed in hardware (round to nearest even, like
+     * float_to_half), the tail by the reference. */
+    static void encode_half(const float* x, std::size_t n, std::uint16_t* out) noexcept {
+        std::size_t i = 0;
+        for (; i + batch::size <= n; i += batch::size)
+            Traits::store_half_clamped(out + i, batch::load_unaligned(x + i));
+        if (i < n) scalar_encode_half(x + i, n - i, out + i);
+    }
 
     /* set with its half and int8 kernels replaced by this instantiation's. */
     static constexpr KernelSet with_stored(KernelSet set) noexcept {
@@ -236,6 +246,7 @@ struct stored_kernels {
         set.neg_inner_product_u8 = &neg_inner_product_u8;
         set.decode_half = &decode_half;
         set.decode_u8 = &decode_u8;
+        set.encode_half = &encode_half;
         return set;
     }
 };

@@ -135,6 +135,15 @@ void scalar_decode_half(const std::uint16_t* x, std::size_t n, float* out) noexc
     for (std::size_t i = 0; i < n; ++i) out[i] = half_to_float(x[i]);
 }
 
+/* Reference narrowing, clamped to the largest finite half. */
+void scalar_encode_half(const float* x, std::size_t n, std::uint16_t* out) noexcept {
+    constexpr float kMax = 65504.0f;
+    for (std::size_t i = 0; i < n; ++i) {
+        const float v = x[i] < -kMax ? -kMax : (x[i] > kMax ? kMax : x[i]);
+        out[i] = float_to_half(v);
+    }
+}
+
 }  // namespace omendb::simd
 
 /* ------------------------------------------------------------------------

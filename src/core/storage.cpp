@@ -95,7 +95,6 @@ namespace omendb::simd {
 namespace {
 
 constexpr double kSlack = 0x1p-30;                   /* relative slack for our double arithmetic */
-constexpr float kHalfMax = 65504.0f;                 /* largest finite binary16 */
 constexpr double kCosineMargin = 0x1p-22 + 0x1p-100; /* unit vector from a double norm */
 
 /* rho: relative error of the SQL functions' float sums over n terms. */
@@ -214,11 +213,7 @@ float error_norm(const StoredView& v, OmenMetric metric, const float* x,
 }
 
 void encode_half(const float* x, std::uint32_t dims, std::uint8_t* out) noexcept {
-    for (std::uint32_t i = 0; i < dims; ++i) {
-        const float clamped = std::fmin(std::fmax(x[i], -kHalfMax), kHalfMax);
-        const std::uint16_t h = float_to_half(clamped);
-        std::memcpy(out + 4 + 2 * static_cast<std::size_t>(i), &h, sizeof h);
-    }
+    active().encode_half(x, dims, reinterpret_cast<std::uint16_t*>(out + 4));
 }
 
 void encode_int8(const float* x, std::uint32_t dims, std::uint8_t* out) noexcept {

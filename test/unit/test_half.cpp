@@ -507,6 +507,52 @@ TEST_P(HalfKernelTest, DecodeWidensExactlyWithinTheArrays) {
     }
 }
 
+/* encode_half of every set is the reference narrowing of the clamped value, bit for bit: every
+ * tie between neighbouring halves and the floats beside it, values beyond +-65504 (which would
+ * round to inf unclamped), signed zeros, and random finite floats, at every length (so both the
+ * batches and the tails run), writing only [out, out + n). */
+TEST_P(HalfKernelTest, EncodeRoundsLikeTheReference) {
+    std::vector<float> pool;
+    const std::vector<double>& t = half_table();
+    for (std::size_t i = 0; i + 1 < t.size(); ++i) {
+        const float mid = static_cast<float>((t[i] + t[i + 1]) / 2.0);
+        for (float f : {mid, std::nextafter(mid, 0.0f), std::nextafter(mid, 1e9f),
+                        static_cast<float>(t[i])}) {
+            pool.push_back(f);
+            pool.push_back(-f);
+        }
+    }
+    for (float f : {65504.0f, 65519.0f, 65520.0f, 65536.0f, 1e30f, 3.4e38f, 0.0f, -0.0f})
+        for (float g : {f, -f}) pool.push_back(g);
+    std::mt19937_64 rng(1617);
+    std::uniform_int_distribution<std::uint32_t> any_bits;
+    for (int i = 0; i < 200000; ++i) {
+        const float f = float_of(any_bits(rng));
+        if (std::isfinite(f)) pool.push_back(f);
+    }
+    std::shuffle(pool.begin(), pool.end(), rng);
+
+    std::vector<std::uint16_t> want(pool.size());
+    omendb::simd::scalar_encode_half(pool.data(), pool.size(), want.data());
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+        const float c = std::fmin(std::fmax(pool[i], -65504.0f), 65504.0f);
+        ASSERT_EQ(want[i], omendb::simd::float_to_half(c)) << pool[i];
+    }
+    std::vector<std::uint16_t> got(pool.size());
+    k().encode_half(pool.data(), pool.size(), got.data());
+    for (std::size_t i = 0; i < pool.size(); ++i)
+        ASSERT_EQ(got[i], want[i]) << std::hexfloat << pool[i] << " at " << i;
+
+    for (std::size_t n : test_dims()) {
+        if (n == 0 || n > pool.size()) continue;
+        guarded_region ro(n * sizeof(std::uint16_t));
+        ASSERT_TRUE(ro.ok());
+        std::uint16_t* out = ro.at_end<std::uint16_t>(n);
+        k().encode_half(pool.data() + 3, n, out);
+        ASSERT_EQ(std::memcmp(out, want.data() + 3, n * sizeof(std::uint16_t)), 0) << "n=" << n;
+    }
+}
+
 /* The SIMD half kernels agree with the float kernels of the same set on the widened vector. */
 TEST_P(HalfKernelTest, AgreesWithFloatKernelsOnWidenedVector) {
     std::mt19937_64 rng(55);

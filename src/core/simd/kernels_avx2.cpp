@@ -62,6 +62,14 @@ struct avx2_traits {
         return load_half(buf);
     }
 
+    /* 8 floats clamped to +-65504 and narrowed to halves (vcvtps2ph, round to nearest even) at
+     * p (any alignment). */
+    static void store_half_clamped(std::uint16_t* p, const batch& b) noexcept {
+        const __m256 c = _mm256_min_ps(_mm256_max_ps(b, _mm256_set1_ps(-65504.0f)),
+                                       _mm256_set1_ps(65504.0f));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(c, _MM_FROUND_TO_NEAREST_INT));
+    }
+
     /* 8 codes from p (any alignment), zero-extended and converted to float exactly. */
     static batch load_u8(const std::uint8_t* p) noexcept {
         const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));

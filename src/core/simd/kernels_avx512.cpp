@@ -69,6 +69,16 @@ struct avx512_traits {
         return batch(_mm512_maskz_cvtph_ps(mask, _mm256_maskz_loadu_epi16(mask, p)));
     }
 
+    /* 16 floats clamped to +-65504 and narrowed to halves (vcvtps2ph, round to nearest even) at
+     * p (any alignment); maskz forms with full masks, as in load_half. */
+    static void store_half_clamped(std::uint16_t* p, const batch& b) noexcept {
+        const __mmask16 all = static_cast<__mmask16>(0xFFFFu);
+        const __m512 c = _mm512_maskz_min_ps(
+            all, _mm512_maskz_max_ps(all, b, _mm512_set1_ps(-65504.0f)), _mm512_set1_ps(65504.0f));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
+                            _mm512_maskz_cvtps_ph(all, c, _MM_FROUND_TO_NEAREST_INT));
+    }
+
     /* 16 codes from p (any alignment), zero-extended and converted to float exactly. */
     static batch load_u8(const std::uint8_t* p) noexcept {
         /* maskz with full masks, as in load_half: GCC 12's unmasked forms trip
