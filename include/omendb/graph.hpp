@@ -3,7 +3,9 @@
  *
  * What.  The build graph keeps every node in a fixed-size slot laid out
  * exactly as omendb.h specifies for index pages (16-byte OmenNodeHeader,
- * uint32 links[2m] for level 0, float vector[dims]), all slots in one
+ * uint32 links[2m] for level 0, then the vector: float vector[dims], or the
+ * index's half/int8 page format where the builder measures only its
+ * compact copies; builder.cpp), all slots in one
  * contiguous array indexed by node id.  Upper-level lists (levels
  * 1..level, m ids each) live in a separate pool of uint32; a per-node uint64
  * gives the position of a node's first upper list in that pool.  Writing the
@@ -87,7 +89,7 @@ struct graph_view {
         return reinterpret_cast<OmenNodeHeader*>(slot(id));
     }
 
-    /* The vector of node id. */
+    /* The vector of node id: only while the slots hold float vectors. */
     const float* vector(uint32_t id) const noexcept {
         return reinterpret_cast<const float*>(slot(id) + OMEN_VECTOR_OFFSET(m));
     }

@@ -212,14 +212,14 @@ uint32_t	omen_slot_size(OmenStorage storage, uint32_t m, uint32_t dims) OMEN_NOE
 const char *omen_storage_name(OmenStorage storage) OMEN_NOEXCEPT;
 
 /*
- * Encodes x (dims finite floats) into out (omen_stored_size bytes), with the
- * error norm the metric needs.  For cosine, x must be the heap vector made
- * unit by omen_unit_vector.
+ * Encodes x (dims finite floats) into out (omen_stored_size bytes, 4-byte
+ * aligned), with the error norm the metric needs.  For cosine, x must be the
+ * heap vector made unit by omen_unit_vector.
  */
 void		omen_stored_encode(OmenStorage storage, OmenMetric metric, const float *x,
 							   uint32_t dims, uint8_t *out) OMEN_NOEXCEPT;
 
-/* Decodes a stored vector into dims floats (what the search measures against). */
+/* Decodes a stored vector (4-byte aligned) into dims floats (what the search measures against). */
 void		omen_stored_decode(OmenStorage storage, const uint8_t *part, uint32_t dims,
 							   float *out) OMEN_NOEXCEPT;
 
@@ -471,8 +471,9 @@ OmenStatus	omen_builder_create(const OmenBuildParams *params, OmenBuilder **out,
 size_t		omen_builder_bytes_per_node(const OmenBuildParams *params) OMEN_NOEXCEPT;
 
 /*
- * Copies one vector (dims floats) and its 6-byte payload into the graph.
- * Returns OMEN_FULL, adding nothing, when the node would exceed memory_limit.
+ * Adds one vector (dims floats; stored in the slot storage's format) and its
+ * 6-byte payload to the graph.  Returns OMEN_FULL, adding nothing, when the
+ * node would exceed memory_limit.
  */
 OmenStatus	omen_builder_add(OmenBuilder *b, const float *vector,
 							 const uint8_t payload[6], OmenError *err) OMEN_NOEXCEPT;

@@ -21,8 +21,10 @@
  *          lo + step * c in one fused multiply-add; the tail (n % width) is
  *          done element by element with the same formula (std::fma), since a
  *          zero code would not decode to zero.
- * The int8 reconstruction is the search's estimate only; exactness is
- * restored by the bounds in storage.cpp, which never use these kernels.
+ * The decoders (decode_half, decode_u8) and the half encoder must give
+ * bit for bit what the scalar references give (half.cpp, int8.cpp): the
+ * page format's err (storage.cpp) is measured against the vector they
+ * decode, and the bounds handed to PostgreSQL rest on that err.
  *
  * Traits must provide, in addition to what simd_kernels.hpp asks for:
  *   static batch load_half(const std::uint16_t* p);   // width halves, widened

@@ -472,6 +472,8 @@ builder::builder(const OmenBuildParams& p) noexcept : params_(p) {
     prefetch_bytes_ = std::min<uint32_t>(code_size_ > 0 ? code_size_ : 4u * p.dims, 1024u);
     g_.m = p.m;
     g_.dims = p.dims;
+    /* Slots in a compact format only when between() never reads them (g_.vector() would be
+     * wrong): that is the copies' condition, so both follow uses_int8_copies. */
     slot_storage_ = effective_slot_storage(p);
     g_.slot_size = omen_slot_size(slot_storage_, p.m, p.dims);
     rng_state_ = p.seed;

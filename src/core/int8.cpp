@@ -7,8 +7,9 @@
  * each x[i] as std::fma(c[i], step, lo) (one rounding) like the SIMD
  * kernels of simd_stored_kernels.hpp, then exactly what the float reference
  * kernels of distance.cpp compute (one float accumulator, index order).
- * These distances steer the search only; the bounds handed to PostgreSQL
- * carry their own error analysis (storage.cpp).
+ * The bounds handed to PostgreSQL carry their own error analysis
+ * (storage.cpp), which counts on every kernel set decoding exactly as
+ * scalar_decode_u8 does (the page format's err is measured against it).
  *
  * Also here: the exact dot product of two code arrays, which the graph
  * builder uses to measure compact copies against each other, with the

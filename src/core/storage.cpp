@@ -168,25 +168,10 @@ struct StoredView {
                 return;
         }
     }
-
-    /* Element i of the decoded vector, exactly. */
-    double at(std::uint32_t i) const noexcept {
-        switch (storage) {
-            case OMEN_STORAGE_HALF: {
-                std::uint16_t h;
-                std::memcpy(&h, part + 4 + 2 * static_cast<std::size_t>(i), sizeof h);
-                return static_cast<double>(half_to_float(h));
-            }
-            case OMEN_STORAGE_INT8:
-                return static_cast<double>(std::fma(static_cast<float>(part[12 + i]), step, lo));
-            default:
-                return static_cast<double>(load_float(part + 4 * static_cast<std::size_t>(i)));
-        }
-    }
 };
 
 /* err for x against the view's decoded vector, in the metric's norm, rounded up.  The vector is
- * decoded in blocks by the active kernel set's decoders (exactly at(i): the same fused
+ * decoded in blocks by the active kernel set's decoders (exactly scalar_decode_*: the same fused
  * multiply-add, the same exact widening) and the terms, all >= 0, summed in double in four
  * partial sums: any order stays within n 2^-53 of the exact sum, far inside kSlack. */
 float error_norm(const StoredView& v, OmenMetric metric, const float* x,
