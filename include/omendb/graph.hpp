@@ -104,6 +104,13 @@ struct graph_view {
     uint32_t capacity(uint32_t level) const noexcept { return level == 0 ? 2 * m : m; }
 };
 
+namespace testing {
+/* Test hook (builder.cpp): builders created while it is on use the int8 copies, and so slots in
+ * the page format, even where the code dot product is the scalar one, so that those paths run on
+ * CPUs without VNNI too. */
+void force_int8_copies(bool on) noexcept;
+} /* namespace testing */
+
 } /* namespace omendb */
 
 #endif /* OMENDB_GRAPH_HPP */

@@ -100,6 +100,9 @@ size_t round_up(size_t n, size_t a) noexcept {
     return (n + a - 1) & ~(a - 1);
 }
 
+/* testing::force_int8_copies() */
+std::atomic<bool> g_force_int8_copies{false};
+
 /* Lets a spinning hyperthread give way to its sibling. */
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
@@ -131,7 +134,7 @@ OmenStatus set_error(OmenError* err, OmenStatus status, const char* message) noe
  * product serves, and a CPU with a fast 8-bit dot product (else they would be slower). */
 bool uses_int8_copies(const OmenBuildParams& p) noexcept {
     return p.search_storage == OMEN_STORAGE_INT8 && p.metric != OMEN_METRIC_L1 &&
-           simd::fast_dot_u8();
+           (simd::fast_dot_u8() || g_force_int8_copies.load(std::memory_order_relaxed));
 }
 
 /* The format the slots will keep vectors in: float unless only the copies are measured. */
@@ -1085,6 +1088,13 @@ uint32_t builder::copy_links(uint32_t id, uint32_t level, uint32_t* out) noexcep
     while (n < cap && out[n] != OMEN_INVALID_NODE) n++;
     return n;
 }
+
+namespace testing {
+/* See graph.hpp. */
+void force_int8_copies(bool on) noexcept {
+    g_force_int8_copies.store(on, std::memory_order_relaxed);
+}
+} /* namespace testing */
 
 } /* namespace omendb */
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "omendb/distance.hpp"
+#include "omendb/graph.hpp"
 #include "omendb/omendb.h"
 
 namespace {
@@ -534,10 +535,16 @@ TEST(Builder, DeterministicWithOneThread) {
 /* Slots in the page format (where the copies are used): the same graph as with float slots,
  * every slot's vector exactly what omen_stored_encode makes of the input, the copies taken from
  * the int8 slots equal to their own quantization (else the graphs would differ), and a smaller
- * node in bytes_per_node.  Without the copies the slots stay float. */
+ * node in bytes_per_node.  Without the copies the slots stay float.  Run once more with the copies
+ * forced on, so that a CPU without VNNI (and the forced_simd runs) covers the path too. */
 TEST(Builder, SlotsInThePageFormat) {
     const uint32_t n = 3000, dims = 40;
+    struct unforce {
+        ~unforce() { omendb::testing::force_int8_copies(false); }
+    } restore;
+    for (bool force : {false, true})
     for (OmenMetric metric : {OMEN_METRIC_L2, OMEN_METRIC_COSINE}) {
+        omendb::testing::force_int8_copies(force);
         OmenBuildParams p = params(dims, metric, 8, 40, 779);
         p.search_storage = OMEN_STORAGE_INT8;
         const std::vector<float> data =
@@ -548,12 +555,12 @@ TEST(Builder, SlotsInThePageFormat) {
 
         for (OmenStorage storage : {OMEN_STORAGE_HALF, OMEN_STORAGE_INT8}) {
             SCOPED_TRACE(std::string(omen_storage_name(storage)) + " metric " +
-                         std::to_string(metric));
+                         std::to_string(metric) + (force ? " forced copies" : ""));
             OmenBuildParams q = p;
             q.slot_storage = storage;
             OmenBuilder* b = build(q, data, 1);
             ASSERT_NE(b, nullptr);
-            if (!omendb::simd::fast_dot_u8()) {
+            if (!omendb::simd::fast_dot_u8() && !force) {
                 EXPECT_EQ(omen_builder_slot_storage(b), OMEN_STORAGE_FLOAT4);
                 EXPECT_TRUE(same_graph(f, b, p));
                 omen_builder_free(b);
