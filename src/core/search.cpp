@@ -47,9 +47,9 @@ void search_state::begin(uint32_t ef, uint32_t id_bound, bool keep_pool) {
     c_.clear();
     w_.clear();
     d_.clear();
-    if (epoch_ >= UINT32_MAX - 2) {
+    if (epoch_ >= max_epoch) {
         /* wrap: old stamps could alias new epochs, forget them all */
-        std::fill(stamps_.begin(), stamps_.end(), 0u);
+        std::fill(stamps_.begin(), stamps_.end(), stamp_t(0));
         epoch_ = 2;
     } else
         epoch_ += 2;
@@ -64,7 +64,7 @@ void search_state::grow(uint32_t id) {
 
     want = std::max(want, stamps_.size() * 2);
     want = std::min(want, static_cast<size_t>(UINT32_MAX) + 1);
-    stamps_.resize(want, 0u);
+    stamps_.resize(want, stamp_t(0));
 }
 
 /* Ends the round: W out ascending (overflow back to the pool), then W <- ef best of D, unexpanded
@@ -104,7 +104,7 @@ uint32_t search_state::results(OmenCandidate* out, uint32_t max) {
 
 /* Jumps the epoch counter (tests use it to reach the wrap-around quickly). */
 void search_state::set_epoch_for_testing(uint32_t epoch) noexcept {
-    epoch_ = epoch & ~1u;
+    epoch_ = std::min(epoch, max_epoch) & ~1u;
 }
 
 } /* namespace omendb */

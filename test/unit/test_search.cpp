@@ -432,7 +432,7 @@ TEST(Search, EpochWrapForgetsOldMarks) {
     omendb::search_state st;
 
     st.begin(10, g.n);
-    st.set_epoch_for_testing(UINT32_MAX - 7);
+    st.set_epoch_for_testing(omendb::search_state::max_epoch - 6);
     for (int i = 0; i < 10; i++) /* crosses the wrap */
     {
         const std::vector<float> q = random_query(g.dims, rng);
