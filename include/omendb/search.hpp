@@ -20,8 +20,9 @@
  *            epoch_.  When the counter would wrap the array is cleared once
  *            (every 32,766 searches: a memset of 2 bytes per node, small
  *            beside the searches; 16-bit stamps halve the array the random
- *            visit() lookups miss in, 2 MB at a million nodes).  The array grows on demand to cover the
- *            largest id seen and is never shrunk.
+ *            visit() lookups miss in, 2 MB at a million nodes).  The array
+ *            grows on demand to cover the largest id seen and is never
+ *            shrunk.
  *   c_       candidates to expand, a min-heap on (distance, id).  It may hold
  *            stale duplicates (a node re-queued by a later round); next()
  *            skips those that are already expanded.

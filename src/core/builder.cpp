@@ -342,8 +342,8 @@ class builder {
         return code_region_.data() + static_cast<size_t>(id) * code_size_;
     }
 
-    /* Writes node id's compact copy of vector (backend thread). */
-    /* Fills node id's compact copy, from the int8 page format in its slot when there is one. */
+    /* Writes node id's compact copy of vector (backend thread), taking the codes from the int8
+     * page format in its slot when there is one. */
     void encode_copy(uint32_t id, const float* vector, const uint8_t* int8_slot) noexcept;
 
     /* The index distance between the compact copies of nodes a and b: from the exact integer dot

@@ -158,10 +158,11 @@ struct StoredView {
         switch (storage) {
             case OMEN_STORAGE_HALF:
                 active().decode_half(
-                    reinterpret_cast<const std::uint16_t*>(part + 4) + from, len, out);
+                    reinterpret_cast<const std::uint16_t*>(part + header_bytes(storage)) + from,
+                    len, out);
                 return;
             case OMEN_STORAGE_INT8:
-                active().decode_u8(part + 12 + from, len, lo, step, out);
+                active().decode_u8(part + header_bytes(storage) + from, len, lo, step, out);
                 return;
             case OMEN_STORAGE_FLOAT4:
                 std::memcpy(out, part + 4 * static_cast<std::size_t>(from), 4u * len);
@@ -435,19 +436,7 @@ extern "C" void omen_stored_encode(OmenStorage storage, OmenMetric metric, const
 
 extern "C" void omen_stored_decode(OmenStorage storage, const uint8_t* part, uint32_t dims,
                                    float* out) noexcept {
-    using namespace omendb::simd;
-    switch (storage) {
-        case OMEN_STORAGE_FLOAT4:
-            std::memcpy(out, part, 4u * dims);
-            return;
-        case OMEN_STORAGE_HALF:
-            active().decode_half(
-                reinterpret_cast<const uint16_t*>(part + header_bytes(storage)), dims, out);
-            return;
-        case OMEN_STORAGE_INT8:
-            active().decode_u8(part + 12, dims, load_float(part + 4), load_float(part + 8), out);
-            return;
-    }
+    omendb::simd::StoredView(storage, part).decode(0, dims, out);
 }
 
 extern "C" OmenStoredDistanceFn omen_stored_distance(OmenStorage storage,
