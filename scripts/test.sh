@@ -12,7 +12,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$OMEN_ROOT"
 
-install_deps
+install_deps gdb    # 008_unwritten_slot stops a backend at a breakpoint
 build_install
 
 log "C++ unit tests"

@@ -317,6 +317,9 @@ omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	MemoryContext old;
 	uint32		ndeleted = 0;
 	double		live = 0;
+	uint32	   *unwritten = NULL;	/* slots allocated but never written */
+	uint32		nunwritten = 0;
+	uint32		unwritten_cap = 0;
 
 	if (stats == NULL)
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
@@ -346,6 +349,22 @@ omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		if (hdr.flags & OMEN_NODE_FREE)
 			continue;
 		memcpy(&tid, hdr.payload, sizeof(tid));
+		if (!(hdr.flags & OMEN_NODE_DELETED) && !ItemPointerIsValid(&tid))
+		{
+			/*
+			 * No heap row: an insert took this slot and has not written it
+			 * yet, or crashed before it did (the allocation and the node are
+			 * two WAL records).  Decided below, once no insert is in flight.
+			 */
+			if (nunwritten == unwritten_cap)
+			{
+				unwritten_cap = Max(16, 2 * unwritten_cap);
+				unwritten = unwritten ? repalloc(unwritten, sizeof(uint32) * unwritten_cap)
+					: palloc(sizeof(uint32) * unwritten_cap);
+			}
+			unwritten[nunwritten++] = id;
+			continue;
+		}
 		if ((hdr.flags & OMEN_NODE_DELETED) || callback(&tid, callback_state))
 		{
 			if (!(hdr.flags & OMEN_NODE_DELETED))
@@ -365,11 +384,33 @@ omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		}
 	}
 
+	if (ndeleted > 0 || nunwritten > 0)
+	{
+		/*
+		 * Wait for inserts that may have chosen a node before we marked it.
+		 * Inserts hold this lock from taking a slot until the node is
+		 * complete, so a slot still unwritten while we hold it was left by a
+		 * crash: it is deleted (and freed below) like a dead row's node.
+		 */
+		LockPage(index, OMEN_UPDATE_LOCK, ExclusiveLock);
+		for (uint32 i = 0; i < nunwritten; i++)
+		{
+			OmenNodeHeader hdr;
+			ItemPointerData tid;
+
+			OmenReadHeader(index, &vs.p, unwritten[i], &hdr);
+			memcpy(&tid, hdr.payload, sizeof(tid));
+			if (hdr.flags & (OMEN_NODE_FREE | OMEN_NODE_DELETED) || ItemPointerIsValid(&tid))
+				continue;
+			OmenSetNodeFlags(index, &vs.p, unwritten[i], OMEN_NODE_DELETED);
+			SET_DELETED(&vs, unwritten[i]);
+			ndeleted++;
+		}
+		UnlockPage(index, OMEN_UPDATE_LOCK, ExclusiveLock);
+	}
+
 	if (ndeleted > 0)
 	{
-		/* Wait for inserts that may have chosen a node before we marked it. */
-		LockPage(index, OMEN_UPDATE_LOCK, ExclusiveLock);
-		UnlockPage(index, OMEN_UPDATE_LOCK, ExclusiveLock);
 
 		/* Pass 2: repair lists that point at deleted nodes. */
 		OmenLinkerInit(&vs.linker, index, &vs.p);
