@@ -70,16 +70,23 @@ std::vector<float> read_idx(const std::string& path, uint32_t limit, uint32_t& d
     return std::vector<float>(raw.begin(), raw.end());
 }
 
-/* Seeded Gaussian clusters: 100 centres, unit noise in every dimension. */
+/*
+ * Seeded Gaussian clusters shaped like bench/driver's default synthetic set:
+ * 100 centres drawn N(0, 1) per dimension (the same centres for the base and
+ * the queries, from their own seed), each point a centre plus N(0, 0.5^2)
+ * noise in every dimension.  The values are not the driver's (it has its own
+ * generator), the distribution is.
+ */
 std::vector<float> synthetic(uint32_t n, uint32_t dims, uint32_t seed) {
-    std::mt19937_64 rng(seed);
+    std::mt19937_64 crng(0xC1u);
     std::normal_distribution<float> g(0.0f, 1.0f);
     std::vector<float> centres(size_t(100) * dims);
-    for (float& c : centres) c = 5.0f * g(rng);
+    for (float& c : centres) c = g(crng);
+    std::mt19937_64 rng(seed);
     std::vector<float> out(size_t(n) * dims);
     for (uint32_t i = 0; i < n; i++) {
         const float* c = &centres[size_t(rng() % 100) * dims];
-        for (uint32_t d = 0; d < dims; d++) out[size_t(i) * dims + d] = c[d] + g(rng);
+        for (uint32_t d = 0; d < dims; d++) out[size_t(i) * dims + d] = c[d] + 0.5f * g(rng);
     }
     return out;
 }
