@@ -23,6 +23,14 @@
  *	   the metapage's free list (linked through links[0]); their upper-level
  *	   tuple stays with the slot for reuse.
  *
+ * An insert takes its slot and writes its node in two WAL records, so a
+ * crash (or an error) in between leaves a slot that nobody will write.
+ * Between passes 1 and 2, while no insert is in flight, VACUUM deletes such
+ * a slot taken from the end of the node stream (it has no heap TID) and puts
+ * one taken from the free list (still marked free, but off the list) back on
+ * the list.  Only ambulkdelete does this: a VACUUM that skips it (no dead
+ * rows) leaves them to the next one.
+ *
  * Locks follow the rest of the AM: one page at a time for reads, compare-
  * and-swap for lists, the metapage before node pages.
  *
@@ -305,6 +313,75 @@ OmenFreeNode(OmenVacuumState *vs, uint32 id)
 	UnlockReleaseBuffer(metabuf);
 }
 
+/*
+ * Puts back on the free list the slots in free[0..nfree) (slots pass 1 saw
+ * free) that are free but off the list: an insert took each from the list
+ * and then crashed or failed before writing its node.  Must run while no
+ * insert is in flight (the update lock held exclusively), when every slot an
+ * insert took has been written.  Returns how many it put back.
+ */
+static uint32
+OmenRelinkLostFreeSlots(OmenVacuumState *vs, const uint32 *free, uint32 nfree)
+{
+	OmenMetaPageData meta;
+	uint32		still = 0;
+	uint32		back = 0;
+	uint8	   *listed;
+	uint32		id;
+
+	OmenReadMeta(vs->index, &meta);
+	for (uint32 i = 0; i < nfree; i++)
+	{
+		OmenNodeHeader hdr;
+
+		OmenReadHeader(vs->index, &vs->p, free[i], &hdr);
+		still += (hdr.flags & OMEN_NODE_FREE) != 0;
+	}
+	/* Only VACUUM frees slots, so every free slot is among free[]. */
+	if (still <= meta.free_count)
+		return 0;
+
+	/* Some are off the list: walk it to tell which. */
+	listed = palloc0(vs->nnodes / 8 + 1);
+	id = meta.free_head;
+	for (uint32 n = 0; n < meta.free_count && id < vs->nnodes; n++)
+	{
+		if (listed[id >> 3] & (1 << (id & 7)))
+			break;				/* a cycle would be corruption: stop rather than loop */
+		listed[id >> 3] |= 1 << (id & 7);
+		OmenReadNodeBytes(vs->index, &vs->p, id, OMEN_LINKS_OFFSET, sizeof(uint32), &id);
+		if ((n & 255) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	for (uint32 i = 0; i < nfree; i++)
+	{
+		OmenNodeHeader hdr;
+
+		if (listed[free[i] >> 3] & (1 << (free[i] & 7)))
+			continue;
+		OmenReadHeader(vs->index, &vs->p, free[i], &hdr);
+		if (!(hdr.flags & OMEN_NODE_FREE))
+			continue;
+		OmenFreeNode(vs, free[i]);
+		back++;
+	}
+	pfree(listed);
+	return back;
+}
+
+/* Appends id to a growing array in CurrentMemoryContext. */
+static void
+OmenAppendId(uint32 **ids, uint32 *n, uint32 *cap, uint32 id)
+{
+	if (*n == *cap)
+	{
+		*cap = Max(16, 2 * *cap);
+		*ids = *ids ? repalloc_huge(*ids, sizeof(uint32) * *cap)
+			: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint32) * *cap);
+	}
+	(*ids)[(*n)++] = id;
+}
+
 /* ambulkdelete */
 IndexBulkDeleteResult *
 omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
@@ -320,6 +397,9 @@ omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	uint32	   *unwritten = NULL;	/* slots allocated but never written */
 	uint32		nunwritten = 0;
 	uint32		unwritten_cap = 0;
+	uint32	   *freeslots = NULL;	/* slots marked free */
+	uint32		nfree = 0;
+	uint32		free_cap = 0;
 
 	if (stats == NULL)
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
@@ -347,7 +427,10 @@ omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			vacuum_delay_point();
 		OmenReadHeader(index, &vs.p, id, &hdr);
 		if (hdr.flags & OMEN_NODE_FREE)
+		{
+			OmenAppendId(&freeslots, &nfree, &free_cap, id);
 			continue;
+		}
 		memcpy(&tid, hdr.payload, sizeof(tid));
 		if (!(hdr.flags & OMEN_NODE_DELETED) && !ItemPointerIsValid(&tid))
 		{
@@ -356,13 +439,7 @@ omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			 * yet, or crashed before it did (the allocation and the node are
 			 * two WAL records).  Decided below, once no insert is in flight.
 			 */
-			if (nunwritten == unwritten_cap)
-			{
-				unwritten_cap = Max(16, 2 * unwritten_cap);
-				unwritten = unwritten ? repalloc(unwritten, sizeof(uint32) * unwritten_cap)
-					: palloc(sizeof(uint32) * unwritten_cap);
-			}
-			unwritten[nunwritten++] = id;
+			OmenAppendId(&unwritten, &nunwritten, &unwritten_cap, id);
 			continue;
 		}
 		if ((hdr.flags & OMEN_NODE_DELETED) || callback(&tid, callback_state))
@@ -384,15 +461,25 @@ omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		}
 	}
 
-	if (ndeleted > 0 || nunwritten > 0)
+	/*
+	 * More free slots than the list holds means an insert took one and never
+	 * wrote it (pass 1 may also have counted slots that inserts took since:
+	 * checked again below, under the lock).
+	 */
+	OmenReadMeta(index, &meta);
+	if (ndeleted > 0 || nunwritten > 0 || nfree > meta.free_count)
 	{
 		/*
 		 * Wait for inserts that may have chosen a node before we marked it.
 		 * Inserts hold this lock from taking a slot until the node is
 		 * complete, so a slot still unwritten while we hold it was left by a
-		 * crash: it is deleted (and freed below) like a dead row's node.
+		 * crash: it is deleted (and freed below) like a dead row's node; and
+		 * a free slot off the free list was taken by an insert that died
+		 * before writing it: it goes back on the list.
 		 */
 		LockPage(index, OMEN_UPDATE_LOCK, ExclusiveLock);
+		if (nfree > 0)
+			(void) OmenRelinkLostFreeSlots(&vs, freeslots, nfree);
 		for (uint32 i = 0; i < nunwritten; i++)
 		{
 			OmenNodeHeader hdr;
