@@ -10,10 +10,13 @@
  *
  * Usage: core_bench [--threads N] [--m M] [--efc EF] [--queries Q] [--base N]
  *                   [--synthetic DIMS] [--search-storage 0|1|2] [--hnswlib 0|1]
+ *                   [--graph-hash 0|1]
  *
  * --search-storage 2 builds with int8 copies for the construction searches
  * (OmenBuildParams.search_storage; 1 is half, 0 the float vectors);
- * --hnswlib 0 skips hnswlib.  hnswlib picks its kernels at compile time, so
+ * --hnswlib 0 skips hnswlib; --graph-hash 1 prints a hash of the built graph
+ * (run with --threads 1 it tells whether a change to the builder changed
+ * the graph it makes).  hnswlib picks its kernels at compile time, so
  * this file is compiled with -march=native where the compiler allows (see
  * CMakeLists.txt): hnswlib gets AVX-512 on this machine, as it would in a
  * user's own build; the core dispatches at run time either way.
@@ -169,7 +172,7 @@ void omen_search_all(const OmenBuilder* b, uint32_t m, uint32_t dims, const std:
 
 int main(int argc, char** argv) {
     uint32_t threads = 2, m = 16, efc = 64, nq = 1000, nbase = 60000, synth_dims = 0, sstore = 0,
-             with_hnswlib = 1;
+             with_hnswlib = 1, graph_hash = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         const uint32_t v = uint32_t(std::strtoul(argv[i + 1], nullptr, 10));
@@ -181,6 +184,7 @@ int main(int argc, char** argv) {
         else if (a == "--synthetic") synth_dims = v;
         else if (a == "--search-storage") sstore = v;
         else if (a == "--hnswlib") with_hnswlib = v;
+        else if (a == "--graph-hash") graph_hash = v;
         else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
@@ -219,6 +223,21 @@ int main(int argc, char** argv) {
         }
         if (st != OMEN_OK) throw std::runtime_error(err.message);
         const double build_s = seconds_since(t0);
+        if (graph_hash) {
+            /* FNV-1a over every slot and upper list: two builds made the same graph iff equal */
+            uint64_t h = 1469598103934665603ull;
+            const uint32_t slot = omen_builder_slot_size(b);
+            auto mix = [&h](const uint8_t* bytes, size_t len) {
+                for (size_t j = 0; j < len; j++) h = (h ^ bytes[j]) * 1099511628211ull;
+            };
+            for (uint32_t i = 0; i < n; i++) {
+                mix(omen_builder_node(b, i), slot);
+                for (uint32_t l = 1; const uint32_t* u = omen_builder_upper_links(b, i, l); l++)
+                    mix(reinterpret_cast<const uint8_t*>(u), sizeof(uint32_t) * m);
+            }
+            std::printf("{\"engine\":\"omendb-core\",\"graph_hash\":\"%016llx\",\"entry_point\":%u}\n",
+                        static_cast<unsigned long long>(h), omen_builder_entry_point(b));
+        }
         std::printf("{\"engine\":\"omendb-core\",\"simd\":\"%s\",\"n\":%u,\"dims\":%u,\"m\":%u,"
                     "\"ef_construction\":%u,\"threads\":%u,\"build_s\":%.3f,\"build_vps\":%.0f}\n",
                     omen_simd_name(), n, dims, m, efc, threads, build_s, n / build_s);
