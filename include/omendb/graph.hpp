@@ -109,6 +109,10 @@ namespace testing {
  * the page format, even where the code dot product is the scalar one, so that those paths run on
  * CPUs without VNNI too. */
 void force_int8_copies(bool on) noexcept;
+/* Test hook (builder.cpp): builders created while it is on prune full lists the plain way,
+ * measuring every distance, instead of reusing the stored link distances and the stable prefix;
+ * the graph must come out the same. */
+void full_pruning(bool on) noexcept;
 } /* namespace testing */
 
 } /* namespace omendb */

@@ -51,9 +51,11 @@
  *     exception inside a worker is caught, recorded (first one wins), stops
  *     the build, and is reported by wait() as a status and message.
  *
- * Memory.  Slots, upper lists and per-node upper offsets are three
- * vm_regions (reserved address space, committed in steps, never moving).
- * memory_used counts slots plus upper lists, exactly what
+ * Memory.  Slots, upper lists, per-node upper offsets and the distances
+ * of the level-0 links are vm_regions (reserved address space, committed in
+ * steps, never moving), and so are the compact copies where the build keeps
+ * them.  memory_used counts slots, copies, link distances and upper lists,
+ * exactly what
  * omen_builder_bytes_per_node estimates and memory_limit bounds; the level is
  * drawn before the limit check and kept for the next add() when the node is
  * refused, so OMEN_FULL adds nothing and does not perturb the level stream.
@@ -102,6 +104,8 @@ size_t round_up(size_t n, size_t a) noexcept {
 
 /* testing::force_int8_copies() */
 std::atomic<bool> g_force_int8_copies{false};
+/* testing::full_pruning() */
+std::atomic<bool> g_full_pruning{false};
 
 /* Lets a spinning hyperthread give way to its sibling. */
 inline void cpu_relax() noexcept {
@@ -333,9 +337,27 @@ class builder {
      */
     void connect(uint32_t q, uint32_t level, worker_scratch& s);
 
-    /* Merges candidates into node's list at level, pruning with Algorithm 4 on overflow. */
+    /* Merges candidates into node's list at level, pruning with Algorithm 4 on overflow; add_stable
+     * says add[] is itself a choice of Algorithm 4 (see stable_prefix()). */
     void merge_links(uint32_t node, uint32_t level, const OmenCandidate* add, uint32_t k,
-                     worker_scratch& s);
+                     worker_scratch& s, bool add_stable = false);
+
+    /*
+     * How many entries at the front of node's level-0 list are a choice of
+     * Algorithm 4 (ascending, none closer to an earlier one than to the node)
+     * with nothing inserted among them since: the rest were appended later.
+     * Kept in the header's reserved field while building (cleared when the
+     * build completes), read and written under the node's lock.  merge_links()
+     * uses it to skip the heuristic's distances between two such entries,
+     * whose outcome it already knows.
+     */
+    uint16_t& stable_prefix(uint32_t node) const noexcept { return g_.header(node)->reserved; }
+
+    /* The distances of node's level-0 links to it (entry j for links(node, 0)[j]), so that a
+     * pruning need not measure them again; written with the list, under the node's lock. */
+    float* link_distances(uint32_t node) const noexcept {
+        return reinterpret_cast<float*>(dist_region_.data()) + static_cast<size_t>(node) * 2 * g_.m;
+    }
 
     /* The compact copy of node id's vector (when search_storage is not float4). */
     uint8_t* code(uint32_t id) const noexcept {
@@ -424,11 +446,13 @@ class builder {
     uint32_t code_size_ = 0;      /* bytes of one compact copy */
     OmenStorage slot_storage_ = OMEN_STORAGE_FLOAT4; /* format of the slots' vectors */
     uint32_t ef_construction_ = 0;
+    bool full_pruning_ = false; /* testing::full_pruning(): measure everything when pruning */
     graph_view g_;
 
     vm_region slot_region_;
     vm_region upper_region_;
     vm_region offset_region_;
+    vm_region dist_region_; /* the distance of every level-0 link to its node, beside the lists */
     vm_region code_region_; /* compact copies of the vectors, when search_storage asks */
     std::unique_ptr<std::atomic<uint8_t>[]> locks_;
 
@@ -472,6 +496,7 @@ builder::builder(const OmenBuildParams& p) noexcept : params_(p) {
         code_size_ = static_cast<uint32_t>(sizeof(code_head)) + ((p.dims + 7u) & ~7u);
     }
     ef_construction_ = std::max(p.ef_construction, p.m);
+    full_pruning_ = g_full_pruning.load(std::memory_order_relaxed);
     prefetch_bytes_ = std::min<uint32_t>(code_size_ > 0 ? code_size_ : 4u * p.dims, 1024u);
     g_.m = p.m;
     g_.dims = p.dims;
@@ -487,11 +512,13 @@ builder::builder(const OmenBuildParams& p) noexcept : params_(p) {
 OmenStatus builder::init(OmenError* err) {
     const size_t slot = g_.slot_size;
     const size_t list_bytes = static_cast<size_t>(g_.m) * sizeof(uint32_t);
+    const size_t dist_bytes = 2 * static_cast<size_t>(g_.m) * sizeof(float);
     size_t slot_bytes;
     size_t upper_bytes;
 
     if (params_.memory_limit > 0) {
-        max_nodes_ = std::min<uint64_t>(params_.memory_limit / (slot + code_size_), kMaxNodes);
+        max_nodes_ = std::min<uint64_t>(params_.memory_limit / (slot + code_size_ + dist_bytes),
+                                        kMaxNodes);
         slot_bytes = max_nodes_ * slot;
         upper_bytes =
             std::min<size_t>(params_.memory_limit, max_nodes_ * list_bytes * OMEN_MAX_LEVEL);
@@ -505,6 +532,7 @@ OmenStatus builder::init(OmenError* err) {
     if (!slot_region_.reserve(slot_bytes, floor_bytes) ||
         !upper_region_.reserve(upper_bytes, floor_bytes) ||
         !offset_region_.reserve(max_nodes_ * sizeof(uint64_t), floor_bytes) ||
+        !dist_region_.reserve(max_nodes_ * dist_bytes, floor_bytes) ||
         (code_size_ > 0 && !code_region_.reserve(max_nodes_ * code_size_, floor_bytes)))
         return set_error(err, OMEN_ERR_OUT_OF_MEMORY,
                          "could not reserve address space for the index build graph");
@@ -512,6 +540,7 @@ OmenStatus builder::init(OmenError* err) {
         max_nodes_ = std::min<uint64_t>(max_nodes_, code_region_.reserved() / code_size_);
     max_nodes_ = std::min<uint64_t>(max_nodes_, slot_region_.reserved() / slot);
     max_nodes_ = std::min<uint64_t>(max_nodes_, offset_region_.reserved() / sizeof(uint64_t));
+    max_nodes_ = std::min<uint64_t>(max_nodes_, dist_region_.reserved() / dist_bytes);
 
     locks_.reset(new std::atomic<uint8_t>[kLockStripes]);
     for (uint32_t i = 0; i < kLockStripes; i++) locks_[i].store(0, std::memory_order_relaxed);
@@ -541,7 +570,8 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
 
     const uint32_t level = static_cast<uint32_t>(pending_level_);
     const uint64_t upper_entries = static_cast<uint64_t>(level) * g_.m;
-    const size_t need = g_.slot_size + code_size_ + upper_entries * sizeof(uint32_t);
+    const size_t need = g_.slot_size + code_size_ + 2 * g_.m * sizeof(float) +
+                        upper_entries * sizeof(uint32_t);
     const size_t used = memory_used_.load(std::memory_order_relaxed);
 
     if (params_.memory_limit > 0 && used + need > params_.memory_limit) return OMEN_FULL;
@@ -551,6 +581,7 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
                          "index build graph exceeds its address-space reservation");
     if (!slot_region_.commit((id + 1) * g_.slot_size) ||
         !offset_region_.commit((id + 1) * sizeof(uint64_t)) ||
+        !dist_region_.commit((id + 1) * 2 * g_.m * sizeof(float)) ||
         !upper_region_.commit((upper_used_ + upper_entries) * sizeof(uint32_t)) ||
         (code_size_ > 0 && !code_region_.commit((id + 1) * code_size_)))
         return set_error(err, OMEN_ERR_OUT_OF_MEMORY,
@@ -640,6 +671,8 @@ OmenStatus builder::wait(uint32_t timeout_ms, OmenBuildProgress* progress,
     if (status == OMEN_OK && !orphans_linked_) {
         link_orphans();
         orphans_linked_ = true;
+        /* the slots leave in the page format: reserved is 0 there */
+        for (uint32_t id = 0, n = count(); id < n; id++) stable_prefix(id) = 0;
     }
     if (progress != nullptr) {
         progress->added = added_.load(std::memory_order_acquire);
@@ -1019,7 +1052,7 @@ void builder::connect(uint32_t q, uint32_t level, worker_scratch& s) {
 
     for (uint32_t i = 0; i < n; i++) chosen[i] = found[kept[i]];
 
-    merge_links(q, level, chosen, n, s);
+    merge_links(q, level, chosen, n, s, true);
     for (uint32_t i = 0; i < n; i++) {
         const OmenCandidate back{chosen[i].distance, q};
 
@@ -1031,9 +1064,15 @@ void builder::connect(uint32_t q, uint32_t level, worker_scratch& s) {
  * Adds add[0..k) (distances to node) to node's list at level under its lock:
  * appended while there is room, duplicates skipped; on overflow Algorithm 4
  * over the list plus the new ones chooses what stays (hnswlib's pruning).
+ *
+ * On level 0 the pruning skips the distances between two entries of the
+ * list's stable prefix (stable_prefix()): such an entry is never closer to
+ * an earlier one than to the node, so the heuristic would keep comparing
+ * anyway.  Only distances that involve an appended or a new entry are
+ * measured; the choice is exactly the one of the full heuristic.
  */
 void builder::merge_links(uint32_t node, uint32_t level, const OmenCandidate* add, uint32_t k,
-                          worker_scratch& s) {
+                          worker_scratch& s, bool add_stable) {
     const uint32_t cap = g_.capacity(level);
     OmenCandidate* p = s.prune.data();
     uint32_t* kept = s.kept.data();
@@ -1055,23 +1094,46 @@ void builder::merge_links(uint32_t node, uint32_t level, const OmenCandidate* ad
     }
     if (n + fresh <= cap) {
         for (uint32_t i = 0; i < fresh; i++) list[n + i] = p[cap + i].id;
+        if (level == 0)
+            for (uint32_t i = 0; i < fresh; i++) link_distances(node)[n + i] = p[cap + i].distance;
+        /* a choice of Algorithm 4 (less any duplicates) into an empty list is a stable prefix */
+        if (level == 0 && n == 0 && add_stable) stable_prefix(node) = static_cast<uint16_t>(fresh);
         unlock_node(node);
         return;
     }
 
     /* overflow: candidates = current list + fresh, sorted by distance to node */
-    for (uint32_t j = 0; j < n; j++) p[j] = OmenCandidate{between(node, list[j]), list[j]};
+    const bool known = level == 0 && !full_pruning_;
+    const uint32_t stable = known ? std::min<uint32_t>(stable_prefix(node), n) : 0;
+    uint64_t in_prefix = 0; /* bit j: p[j] is one of the stable prefix (n + fresh <= 64) */
+
+    for (uint32_t j = 0; j < n; j++)
+        p[j] = OmenCandidate{known ? link_distances(node)[j] : between(node, list[j]), list[j]};
     for (uint32_t i = 0; i < fresh; i++)
         p[n + i] = p[cap + i]; /* n <= cap: a forward move that never overlaps badly */
     std::sort(p, p + n + fresh, candidate_less());
+    if (stable > 1 && n + fresh <= 64)
+        for (uint32_t i = 0; i < n + fresh; i++)
+            for (uint32_t j = 0; j < stable; j++)
+                if (p[i].id == list[j]) {
+                    in_prefix |= uint64_t(1) << i;
+                    break;
+                }
 
     const uint32_t kk = select_neighbors_by(
         p, n + fresh,
-        [this, p](uint32_t i, uint32_t k) noexcept { return between(p[i].id, p[k].id); }, cap,
-        kept);
+        [this, p, in_prefix](uint32_t i, uint32_t k) noexcept {
+            if ((in_prefix >> i) & (in_prefix >> k) & 1u) return std::numeric_limits<float>::infinity();
+            return between(p[i].id, p[k].id);
+        },
+        cap, kept);
 
     for (uint32_t i = 0; i < kk; i++) list[i] = p[kept[i]].id;
     for (uint32_t i = kk; i < cap; i++) list[i] = OMEN_INVALID_NODE;
+    if (level == 0) {
+        for (uint32_t i = 0; i < kk; i++) link_distances(node)[i] = p[kept[i]].distance;
+        stable_prefix(node) = static_cast<uint16_t>(kk);
+    }
     unlock_node(node);
 }
 
@@ -1093,6 +1155,11 @@ namespace testing {
 /* See graph.hpp. */
 void force_int8_copies(bool on) noexcept {
     g_force_int8_copies.store(on, std::memory_order_relaxed);
+}
+
+/* See graph.hpp. */
+void full_pruning(bool on) noexcept {
+    g_full_pruning.store(on, std::memory_order_relaxed);
 }
 } /* namespace testing */
 
@@ -1131,8 +1198,8 @@ OmenStatus omen_builder_create(const OmenBuildParams* params, OmenBuilder** out,
     return OMEN_OK;
 }
 
-/* See omendb.h: slot, compact copy if any, plus ceil(4m / (m - 1)), the expected upper-list bytes
- * (E[level] = 1/(m-1)); 0 for bad params. */
+/* See omendb.h: slot, compact copy if any, the 2m level-0 link distances (4 bytes each), plus
+ * ceil(4m / (m - 1)), the expected upper-list bytes (E[level] = 1/(m-1)); 0 for bad params. */
 size_t omen_builder_bytes_per_node(const OmenBuildParams* params) noexcept {
     if (omendb::check_params(params) != nullptr) return 0;
 
@@ -1143,7 +1210,7 @@ size_t omen_builder_bytes_per_node(const OmenBuildParams* params) noexcept {
                             : 0;
 
     return omen_slot_size(omendb::effective_slot_storage(*params), params->m, params->dims) + copy +
-           (4 * m + (m - 2)) / (m - 1);
+           2 * m * sizeof(float) + (4 * m + (m - 2)) / (m - 1);
 }
 
 /* See omendb.h. */

@@ -391,11 +391,11 @@ TEST(Builder, Int8CopiesCountAgainstMemory) {
     OmenError err;
 
     p.search_storage = OMEN_STORAGE_INT8;
-    /* 277 as below, plus a 24-byte head and 32 codes where the copies are used (VNNI) */
+    /* 405 as below, plus a 24-byte head and 32 codes where the copies are used (VNNI) */
     EXPECT_EQ(omen_builder_bytes_per_node(&p),
-              omendb::simd::fast_dot_u8() ? 277u + 24u + 32u : 277u);
+              omendb::simd::fast_dot_u8() ? 405u + 24u + 32u : 405u);
     p.metric = OMEN_METRIC_L1; /* no copies for L1 */
-    EXPECT_EQ(omen_builder_bytes_per_node(&p), 277u);
+    EXPECT_EQ(omen_builder_bytes_per_node(&p), 405u);
     p.metric = OMEN_METRIC_L2;
     p.search_storage = OMEN_STORAGE_HALF;
     EXPECT_EQ(omen_builder_create(&p, &b, &err), OMEN_ERR_INVALID_ARGUMENT);
@@ -403,15 +403,58 @@ TEST(Builder, Int8CopiesCountAgainstMemory) {
 }
 
 TEST(Builder, BytesPerNode) {
-    /* slot 16 + 8*16 + 4*32 = 272; upper 64 bytes per level * 1/15 levels = 4.27 -> 5 */
+    /* slot 16 + 8*16 + 4*32 = 272; level-0 link distances 4*32 = 128; upper 64 bytes per level *
+     * 1/15 levels = 4.27 -> 5 */
     const OmenBuildParams p = params(32, OMEN_METRIC_L2);
 
-    EXPECT_EQ(omen_builder_bytes_per_node(&p), 277u);
+    EXPECT_EQ(omen_builder_bytes_per_node(&p), 405u);
 
-    /* m = 2: 8 bytes per level, one expected level -> 8 */
+    /* m = 2: 4 link distances = 16; 8 bytes per level, one expected level -> 8 */
     const OmenBuildParams p2 = params(4, OMEN_METRIC_L2, 2);
 
-    EXPECT_EQ(omen_builder_bytes_per_node(&p2), OMEN_SLOT_SIZE(2, 4) + 8u);
+    EXPECT_EQ(omen_builder_bytes_per_node(&p2), OMEN_SLOT_SIZE(2, 4) + 16u + 8u);
+}
+
+/*
+ * Pruning a full list reuses the stored distances of its links and skips the heuristic's
+ * comparisons between two entries of its stable prefix (merge_links in builder.cpp).  That must
+ * choose exactly what the plain heuristic chooses: one thread, the same data, the same graph
+ * byte for byte, with lists that overflow all the time (m = 4, 4,000 points) on every metric and
+ * with the int8 copies.
+ */
+TEST(Builder, PruningWithKnownDistancesGivesTheSameGraph) {
+    struct restore_hooks {
+        ~restore_hooks() {
+            omendb::testing::full_pruning(false);
+            omendb::testing::force_int8_copies(false);
+        }
+    } restore;
+    const uint32_t n = 4000, dims = 16;
+
+    for (bool copies : {false, true})
+        for (OmenMetric metric : {OMEN_METRIC_L2, OMEN_METRIC_COSINE, OMEN_METRIC_INNER_PRODUCT}) {
+            SCOPED_TRACE(std::string("metric ") + std::to_string(metric) +
+                         (copies ? " with int8 copies" : ""));
+            omendb::testing::force_int8_copies(copies);
+            OmenBuildParams p = params(dims, metric, 4, 16, 4242);
+            if (copies) p.search_storage = OMEN_STORAGE_INT8;
+            const std::vector<float> data =
+                random_vectors(n, dims, 17, metric == OMEN_METRIC_COSINE);
+
+            omendb::testing::full_pruning(true);
+            OmenBuilder* plain = build(p, data, 1);
+            omendb::testing::full_pruning(false);
+            OmenBuilder* known = build(p, data, 1);
+
+            ASSERT_NE(plain, nullptr);
+            ASSERT_NE(known, nullptr);
+            EXPECT_TRUE(same_graph(plain, known, p));
+            /* and the build-time use of the header's reserved field does not leak into slots */
+            for (uint32_t id = 0; id < n; id++)
+                ASSERT_EQ(node_header(known, id).reserved, 0) << "node " << id;
+            omen_builder_free(plain);
+            omen_builder_free(known);
+        }
 }
 
 TEST(Builder, EmptyAndSingle) {
@@ -627,7 +670,7 @@ TEST(Builder, AddingWhileWorkersRun) {
 }
 
 TEST(Builder, FullAtMemoryLimitExactly) {
-    /* m 4, dims 4: slot 64 bytes, 16 bytes per upper level */
+    /* m 4, dims 4: slot 64 bytes, 32 bytes of level-0 link distances, 16 bytes per upper level */
     const uint32_t dims = 4;
     OmenBuildParams p = params(dims, OMEN_METRIC_L2, 4, 16, 99);
     const std::vector<float> data = random_vectors(2000, dims, 500, false);
@@ -679,10 +722,10 @@ TEST(Builder, FullAtMemoryLimitExactly) {
 
         for (uint32_t i = 0; i < k; i++) {
             EXPECT_EQ(node_header(u, i).level, node_header(b, i).level);
-            expect_used += 64 + 16 * node_header(u, i).level;
+            expect_used += 64 + 32 + 16 * node_header(u, i).level;
         }
         EXPECT_EQ(prog.memory_used, expect_used);
-        EXPECT_GT(expect_used + 64 + 16 * node_header(u, k).level, limit);
+        EXPECT_GT(expect_used + 64 + 32 + 16 * node_header(u, k).level, limit);
         if (k > 0) check_graph(b, p, data);
         omen_builder_free(u);
         omen_builder_free(b);
