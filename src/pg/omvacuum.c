@@ -10,11 +10,12 @@
  *	   through it) and inserts never pick it as a neighbour.
  *	2. repair: after waiting for the inserts already in flight (they might
  *	   have picked a node before it was marked), every live node with a
- *	   deleted neighbour on some level gets a new list on that level: the
- *	   heuristic (Algorithm 4) over its live neighbours and the result of a
- *	   fresh search for its vector, as pgvector does, so recall holds even
- *	   after heavy deletes.  A deleted entry point is replaced by a live node
- *	   of the highest level.
+ *	   deleted neighbour on some level gets those entries replaced: by the
+ *	   heuristic's (Algorithm 4) choice among its live neighbours and the
+ *	   result of a fresh search for its vector, so recall holds even after
+ *	   heavy deletes.  Its live entries stay: each may be the in-link that
+ *	   another node depends on.  A deleted entry point is replaced by a live
+ *	   node of the highest level.
  *	   The candidates also include the live neighbours of the deleted
  *	   neighbours, and afterwards every live node that no live node links to
  *	   on level 0 (it was reachable only through deleted nodes) is linked
@@ -184,8 +185,32 @@ OmenRepairList(OmenVacuumState *vs, uint32 id, const OmenNodeHeader *hdr, uint32
 		qsort(vs->found, n, sizeof(OmenCandidate), OmenCandidateCmp);
 		nkept = OmenLinkerSelect(st, vs->found, Min(n, p->ef_construction + cap), cap, id,
 								 chosen);
-		for (uint32 i = 0; i < cap; i++)
-			st->next[i] = i < nkept ? chosen[i] : OMEN_INVALID_NODE;
+
+		/*
+		 * Only the deleted entries are replaced: every live entry stays, as
+		 * it may be the in-link its node depends on (an insert's link back
+		 * was appended here without the heuristic, and dropping it now
+		 * would leave that node weakly reachable).  The heuristic's choice
+		 * fills the places the deleted entries leave, best first.
+		 */
+		{
+			uint32		k = 0;
+
+			for (uint32 i = 0; i < cap && st->cur[i] != OMEN_INVALID_NODE; i++)
+				if (!IS_DELETED(vs, st->cur[i]))
+					st->next[k++] = st->cur[i];
+			for (uint32 j = 0; j < nkept && k < cap; j++)
+			{
+				bool		present = false;
+
+				for (uint32 i = 0; i < k && !present; i++)
+					present = (st->next[i] == chosen[j]);
+				if (!present)
+					st->next[k++] = chosen[j];
+			}
+			for (; k < cap; k++)
+				st->next[k] = OMEN_INVALID_NODE;
+		}
 		if (OmenReplaceLinks(vs->index, p, id, hdr, level, st->cur, st->next))
 			break;
 	}
