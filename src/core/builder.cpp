@@ -1065,11 +1065,13 @@ void builder::connect(uint32_t q, uint32_t level, worker_scratch& s) {
  * appended while there is room, duplicates skipped; on overflow Algorithm 4
  * over the list plus the new ones chooses what stays (hnswlib's pruning).
  *
- * On level 0 the pruning skips the distances between two entries of the
- * list's stable prefix (stable_prefix()): such an entry is never closer to
- * an earlier one than to the node, so the heuristic would keep comparing
- * anyway.  Only distances that involve an appended or a new entry are
- * measured; the choice is exactly the one of the full heuristic.
+ * On level 0 the pruning takes the list's distances to node from
+ * link_distances() instead of measuring them, and skips the distances
+ * between two entries of the list's stable prefix (stable_prefix()): such
+ * an entry is never closer to an earlier one than to the node, so the
+ * heuristic would keep comparing anyway.  Only distances that involve an
+ * appended or a new entry are measured; the choice is exactly the one of
+ * the full heuristic (testing::full_pruning() turns both off to show it).
  */
 void builder::merge_links(uint32_t node, uint32_t level, const OmenCandidate* add, uint32_t k,
                           worker_scratch& s, bool add_stable) {
