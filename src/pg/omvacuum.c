@@ -63,8 +63,12 @@ typedef struct OmenVacuumState
 	int			best_level;
 } OmenVacuumState;
 
-#define IS_DELETED(vs, id) ((id) < (vs)->nnodes && ((vs)->deleted[(id) >> 3] & (1 << ((id) & 7))))
-#define SET_DELETED(vs, id) ((vs)->deleted[(id) >> 3] |= (1 << ((id) & 7)))
+/* Bitmaps over node ids (nnodes / 8 + 1 bytes, zeroed). */
+#define BIT_IS_SET(map, id) (((map)[(id) >> 3] & (1 << ((id) & 7))) != 0)
+#define BIT_SET(map, id) ((map)[(id) >> 3] |= (1 << ((id) & 7)))
+
+#define IS_DELETED(vs, id) ((id) < (vs)->nnodes && BIT_IS_SET((vs)->deleted, id))
+#define SET_DELETED(vs, id) BIT_SET((vs)->deleted, id)
 
 /* Sets flags on node id's header (compare-and-swap until it sticks). */
 static void
@@ -234,7 +238,6 @@ OmenReconnectOrphans(OmenVacuumState *vs)
 	OmenMetaPageData meta;
 	uint32		chosen[2 * OMEN_MAX_M];
 
-#define IS_LINKED(id) (linked[(id) >> 3] & (1 << ((id) & 7)))
 	OmenReadMeta(vs->index, &meta);
 	for (uint32 id = 0; id < vs->nnodes; id++)
 	{
@@ -248,14 +251,14 @@ OmenReconnectOrphans(OmenVacuumState *vs)
 			continue;
 		for (uint32 i = 0; i < 2 * p->m && links[i] != OMEN_INVALID_NODE; i++)
 			if (links[i] < vs->nnodes)
-				linked[links[i] >> 3] |= 1 << (links[i] & 7);
+				BIT_SET(linked, links[i]);
 	}
 
 	for (uint32 id = 0; id < vs->nnodes; id++)
 	{
 		uint32		n;
 		uint32		nkept;
-		if (IS_LINKED(id) || IS_DELETED(vs, id) || id == meta.entry_point)
+		if (BIT_IS_SET(linked, id) || IS_DELETED(vs, id) || id == meta.entry_point)
 			continue;
 		OmenReadHeader(vs->index, p, id, &st->hdr);
 		if (st->hdr.flags & (OMEN_NODE_FREE | OMEN_NODE_DELETED))
@@ -267,7 +270,6 @@ OmenReconnectOrphans(OmenVacuumState *vs)
 		nkept = OmenLinkerSelect(st, vs->found, n, p->m, id, chosen);
 		OmenLinkerLinkBack(st, chosen, nkept, 0);
 	}
-#undef IS_LINKED
 	pfree(head);
 	pfree(linked);
 	pfree(base);
@@ -343,14 +345,13 @@ OmenFreeNode(OmenVacuumState *vs, uint32 id)
  * free) that are free but off the list: an insert took each from the list
  * and then crashed or failed before writing its node.  Must run while no
  * insert is in flight (the update lock held exclusively), when every slot an
- * insert took has been written.  Returns how many it put back.
+ * insert took has been written.
  */
-static uint32
+static void
 OmenRelinkLostFreeSlots(OmenVacuumState *vs, const uint32 *free, uint32 nfree)
 {
 	OmenMetaPageData meta;
 	uint32		still = 0;
-	uint32		back = 0;
 	uint8	   *listed;
 	uint32		id;
 
@@ -364,16 +365,16 @@ OmenRelinkLostFreeSlots(OmenVacuumState *vs, const uint32 *free, uint32 nfree)
 	}
 	/* Only VACUUM frees slots, so every free slot is among free[]. */
 	if (still <= meta.free_count)
-		return 0;
+		return;
 
 	/* Some are off the list: walk it to tell which. */
 	listed = palloc0(vs->nnodes / 8 + 1);
 	id = meta.free_head;
 	for (uint32 n = 0; n < meta.free_count && id < vs->nnodes; n++)
 	{
-		if (listed[id >> 3] & (1 << (id & 7)))
+		if (BIT_IS_SET(listed, id))
 			break;				/* a cycle would be corruption: stop rather than loop */
-		listed[id >> 3] |= 1 << (id & 7);
+		BIT_SET(listed, id);
 		OmenReadNodeBytes(vs->index, &vs->p, id, OMEN_LINKS_OFFSET, sizeof(uint32), &id);
 		if ((n & 255) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -382,16 +383,28 @@ OmenRelinkLostFreeSlots(OmenVacuumState *vs, const uint32 *free, uint32 nfree)
 	{
 		OmenNodeHeader hdr;
 
-		if (listed[free[i] >> 3] & (1 << (free[i] & 7)))
+		if (BIT_IS_SET(listed, free[i]))
 			continue;
 		OmenReadHeader(vs->index, &vs->p, free[i], &hdr);
 		if (!(hdr.flags & OMEN_NODE_FREE))
 			continue;
 		OmenFreeNode(vs, free[i]);
-		back++;
 	}
 	pfree(listed);
-	return back;
+}
+
+/*
+ * True for a slot an insert took but has not written (yet, or ever: the
+ * allocation and the node are two WAL records): not free, not deleted, no
+ * heap TID.
+ */
+static bool
+OmenNodeUnwritten(const OmenNodeHeader *hdr)
+{
+	ItemPointerData tid;
+
+	memcpy(&tid, hdr->payload, sizeof(tid));
+	return !(hdr->flags & (OMEN_NODE_FREE | OMEN_NODE_DELETED)) && !ItemPointerIsValid(&tid);
 }
 
 /* Appends id to a growing array in CurrentMemoryContext. */
@@ -456,17 +469,13 @@ omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			OmenAppendId(&freeslots, &nfree, &free_cap, id);
 			continue;
 		}
-		memcpy(&tid, hdr.payload, sizeof(tid));
-		if (!(hdr.flags & OMEN_NODE_DELETED) && !ItemPointerIsValid(&tid))
+		if (OmenNodeUnwritten(&hdr))
 		{
-			/*
-			 * No heap row: an insert took this slot and has not written it
-			 * yet, or crashed before it did (the allocation and the node are
-			 * two WAL records).  Decided below, once no insert is in flight.
-			 */
+			/* Decided below, once no insert is in flight. */
 			OmenAppendId(&unwritten, &nunwritten, &unwritten_cap, id);
 			continue;
 		}
+		memcpy(&tid, hdr.payload, sizeof(tid));
 		if ((hdr.flags & OMEN_NODE_DELETED) || callback(&tid, callback_state))
 		{
 			if (!(hdr.flags & OMEN_NODE_DELETED))
@@ -504,15 +513,13 @@ omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		 */
 		LockPage(index, OMEN_UPDATE_LOCK, ExclusiveLock);
 		if (nfree > 0)
-			(void) OmenRelinkLostFreeSlots(&vs, freeslots, nfree);
+			OmenRelinkLostFreeSlots(&vs, freeslots, nfree);
 		for (uint32 i = 0; i < nunwritten; i++)
 		{
 			OmenNodeHeader hdr;
-			ItemPointerData tid;
 
 			OmenReadHeader(index, &vs.p, unwritten[i], &hdr);
-			memcpy(&tid, hdr.payload, sizeof(tid));
-			if (hdr.flags & (OMEN_NODE_FREE | OMEN_NODE_DELETED) || ItemPointerIsValid(&tid))
+			if (!OmenNodeUnwritten(&hdr))
 				continue;
 			OmenSetNodeFlags(index, &vs.p, unwritten[i], OMEN_NODE_DELETED);
 			SET_DELETED(&vs, unwritten[i]);
@@ -523,7 +530,6 @@ omenbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 
 	if (ndeleted > 0)
 	{
-
 		/* Pass 2: repair lists that point at deleted nodes. */
 		OmenLinkerInit(&vs.linker, index, &vs.p);
 		/* Search results, the current list, and every deleted neighbour's list. */
