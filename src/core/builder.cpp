@@ -1096,10 +1096,11 @@ void builder::merge_links(uint32_t node, uint32_t level, const OmenCandidate* ad
     }
     if (n + fresh <= cap) {
         for (uint32_t i = 0; i < fresh; i++) list[n + i] = p[cap + i].id;
-        if (level == 0)
+        if (level == 0) {
             for (uint32_t i = 0; i < fresh; i++) link_distances(node)[n + i] = p[cap + i].distance;
-        /* a choice of Algorithm 4 (less any duplicates) into an empty list is a stable prefix */
-        if (level == 0 && n == 0 && add_stable) stable_prefix(node) = static_cast<uint16_t>(fresh);
+            /* a choice of Algorithm 4 (less any duplicates) into an empty list is a stable prefix */
+            if (n == 0 && add_stable) stable_prefix(node) = static_cast<uint16_t>(fresh);
+        }
         unlock_node(node);
         return;
     }
