@@ -157,7 +157,8 @@ if ($markdown) {
 				" and a sequential scan at ", join(', ', @not), "; the sweep runs with `$r->{sweep_settings}` so that it always measures the index.\n";
 		}
 		print $m "\n| phase | figure |\n|---|---|\n";
-		printf $m "| load (COPY BINARY, no index) | %s rows, %s vectors/s |\n", $r->{load}{rows}, num('%.0f', $r->{load}{vectors_per_s});
+		printf $m "| load (COPY BINARY, no index; column STORAGE %s) | %s rows, %s vectors/s |\n",
+			$p->{column_storage} // 'external', $r->{load}{rows}, num('%.0f', $r->{load}{vectors_per_s});
 		printf $m "| CREATE INDEX (m=%d, ef_construction=%d, build_threads=%d, storage=%s) | %s rows in %s s = **%s vectors/s** (other processes: %s%% CPU) |\n",
 			$p->{m}, $p->{ef_construction}, $p->{build_threads}, $p->{storage} // 'float4', $b->{rows}, num('%.2f', $b->{seconds}), num('%.0f', $b->{vectors_per_s}),
 			num('%.0f', $b->{foreign_cpu_pct});
