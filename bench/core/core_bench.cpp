@@ -10,14 +10,16 @@
  *
  * Usage: core_bench [--threads N] [--m M] [--efc EF] [--queries Q] [--base N]
  *                   [--synthetic DIMS] [--search-storage 0|1|2] [--hnswlib 0|1]
- *                   [--graph-hash 0|1]
+ *                   [--graph-hash 0|1] [--link-order 0|1]
  *
  * --search-storage 2 builds with int8 copies for the construction searches
  * (OmenBuildParams.search_storage; 1 is half, 0 the float vectors);
  * --hnswlib 0 skips hnswlib; --graph-hash 1 prints a hash of the built graph
  * (run with --threads 1 it tells whether a change to the builder changed
- * the graph it makes).  hnswlib picks its kernels at compile time, so
- * this file is compiled with -march=native where the compiler allows (see
+ * the graph it makes); --link-order 1 links in the locality order the
+ * server uses (OmenBuildParams.link_order), 0 (the default here) in arrival
+ * order.  hnswlib picks its kernels at compile time, so this file is
+ * compiled with -march=native where the compiler allows (see
  * CMakeLists.txt): hnswlib gets AVX-512 on this machine, as it would in a
  * user's own build; the core dispatches at run time either way.
  * Reads Fashion-MNIST from /usr/share/datasets/fashion-mnist, or with
@@ -179,7 +181,7 @@ uint64_t omen_search_all(const OmenBuilder* b, uint32_t m, uint32_t dims, const 
 
 int main(int argc, char** argv) {
     uint32_t threads = 2, m = 16, efc = 64, nq = 1000, nbase = 60000, synth_dims = 0, sstore = 0,
-             with_hnswlib = 1, graph_hash = 0;
+             with_hnswlib = 1, graph_hash = 0, link_order = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         const uint32_t v = uint32_t(std::strtoul(argv[i + 1], nullptr, 10));
@@ -192,6 +194,7 @@ int main(int argc, char** argv) {
         else if (a == "--search-storage") sstore = v;
         else if (a == "--hnswlib") with_hnswlib = v;
         else if (a == "--graph-hash") graph_hash = v;
+        else if (a == "--link-order") link_order = v;
         else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
@@ -217,6 +220,7 @@ int main(int argc, char** argv) {
         p.metric = OMEN_METRIC_L2;
         p.seed = 42;
         p.search_storage = static_cast<OmenStorage>(sstore);
+        p.link_order = link_order;
         OmenBuilder* b = nullptr;
         OmenError err;
         if (omen_builder_create(&p, &b, &err) != OMEN_OK) throw std::runtime_error(err.message);

@@ -453,7 +453,24 @@ typedef struct OmenBuildParams
 	 * slots keep float vectors.  omen_builder_slot_storage() says which.
 	 */
 	OmenStorage slot_storage;
+
+	/*
+	 * The order the workers link nodes in.  OMEN_LINK_ORDER_ARRIVAL (0): as
+	 * they were added.  OMEN_LINK_ORDER_LOCALITY: a seeded random tenth of
+	 * them (the skeleton, which gives the graph its long links) as they
+	 * arrive, and the rest only once adding is finished, grouped by their
+	 * nearest of a few hundred sampled nodes (about a thousand per group), so
+	 * that consecutive inserts search the same neighbourhood while it is
+	 * still in the CPU caches.  Either way the order is a pure function of
+	 * the inputs and the seed, not of the thread count.  The grouping runs
+	 * in the thread that calls omen_builder_wait(), in slices of at most
+	 * its timeout; it costs 12 bytes per node (counted in memory_used).
+	 */
+	uint32_t	link_order;
 } OmenBuildParams;
+
+#define OMEN_LINK_ORDER_ARRIVAL 0u
+#define OMEN_LINK_ORDER_LOCALITY 1u
 
 typedef struct OmenBuildProgress
 {

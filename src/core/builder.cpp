@@ -14,8 +14,24 @@
  * overflow (2m at level 0, m above) re-runs the heuristic over its entries
  * plus the new ones and keeps that selection, as hnswlib does.  The ef best of a
  * level serve as the entry points of the level below (Algorithm 1, line 10).
- * With one worker the nodes are linked in id order, so the graph is a pure
- * function of the inputs and the seed.
+ * With one worker the nodes are linked in the link order, so the graph is a
+ * pure function of the inputs and the seed.
+ *
+ * Link order.  OMEN_LINK_ORDER_ARRIVAL links in id order, while the vectors
+ * still arrive.  OMEN_LINK_ORDER_LOCALITY links a seeded random tenth of the
+ * nodes (the skeleton) as they arrive and holds the rest back; when adding
+ * is finished, wait() groups those by their nearest of k1 skeleton nodes and
+ * then, within each group, of k2 of its own members (k1 * k2 ~ one group per
+ * thousand nodes, at most 1,024), and queues them group after group.  An
+ * insert then searches where the previous ones did, so the nodes it reads are
+ * mostly still in the CPU caches: at a million 128-dim vectors that halves
+ * the build's time, and recall at equal ef_search is as good or better
+ * (bench/core: core_bench --link-order).  The skeleton, inserted in random
+ * order first, keeps the long-range links a purely grouped order would lack.
+ * The grouping measures with between() and runs in slices of at most 50 ms
+ * in the thread that calls wait() (the backend), so a cancel is seen
+ * between slices; its draws come from their own seeded stream, and a slice
+ * boundary never changes them, so the order does not depend on timing.
  *
  * Measure and formats.  Where the int8 copies are used (uses_int8_copies)
  * every distance of the construction is between copies, so the slots need
@@ -40,9 +56,12 @@
  *   - Entry point and maximum level: entry_mutex_.  A node whose level
  *     exceeds the current maximum keeps the mutex for its whole insertion
  *     and then becomes the entry point; others only read the pair under it.
- *   - Publication: add() writes the slot, then stores added_ (seq_cst, so
- *     release).  Workers load added_ with acquire before claiming an id, so
- *     a node is linked only after its slot is completely written.
+ *   - Publication: add() writes the slot, then stores added_ and, for a
+ *     node to be linked now, queued_ (seq_cst, so release).  Workers load
+ *     queued_ with acquire before claiming a position of the link order, so
+ *     a node is linked only after its slot is completely written; the
+ *     grouped rest is published the same way, by one store of queued_, and
+ *     ordered_ says that the order is complete.
  *   - Idle workers sleep on work_cv_; add() notifies only when a sleeper is
  *     registered (a seq_cst store/load pair rules out the lost wake-up, and
  *     the sleep also has a timeout).  wait() sleeps on done_cv_, which every
@@ -96,6 +115,12 @@ constexpr size_t kCommitStep = size_t(4) << 20; /* grow committed ranges by 4 Mi
 constexpr uint32_t kLockStripes = 1u << 16;
 constexpr uint32_t kMaxThreads = 1024;
 constexpr uint64_t kMaxNodes = OMEN_INVALID_NODE; /* ids 0 .. 2^32 - 2 */
+constexpr uint64_t kSkeletonEvery = 10;    /* locality order: one node in ten links at once */
+constexpr uint64_t kNodesPerGroup = 1000;  /* locality order: target group size */
+constexpr uint64_t kMaxGroups = 1024;      /* locality order: at most this many groups */
+constexpr uint64_t kMinGrouped = 4096;     /* fewer held-back nodes are queued in id order */
+constexpr uint32_t kOrderSliceMs = 50;     /* longest grouping slice inside one wait() */
+constexpr size_t kOrderBytesPerNode = sizeof(uint32_t) + sizeof(uint64_t); /* order_ + held_ */
 
 /* Rounds n up to a multiple of the power of two a. */
 size_t round_up(size_t n, size_t a) noexcept {
@@ -155,6 +180,8 @@ const char* check_params(const OmenBuildParams* p) noexcept {
     if (omen_index_distance(p->metric) == nullptr) return "unknown distance metric";
     if (p->search_storage != OMEN_STORAGE_FLOAT4 && p->search_storage != OMEN_STORAGE_INT8)
         return "search storage must be float4 or int8";
+    if (p->link_order != OMEN_LINK_ORDER_ARRIVAL && p->link_order != OMEN_LINK_ORDER_LOCALITY)
+        return "link order must be arrival or locality";
     if (omen_stored_size(p->slot_storage, 1) == 0) return "unknown slot storage";
     return nullptr;
 }
@@ -323,6 +350,20 @@ class builder {
      */
     bool claim(uint32_t& id);
 
+    /* Locality order: groups and queues the held-back nodes until done (true) or deadline. */
+    bool order_some(std::chrono::steady_clock::time_point deadline);
+
+    /* Locality order: index in centres_ of the centre nearest to node id. */
+    uint32_t nearest_centre(uint32_t id) const noexcept;
+
+    /* Locality order: fills centres_ with k distinct ids drawn from ids[0..n). */
+    template <typename IdAt>
+    void draw_centres(uint64_t n, uint32_t k, IdAt&& id_at);
+
+    /* Locality order: the link order (uint32 ids) and the held-back nodes ((key << 32) | id). */
+    uint32_t* order() const noexcept { return reinterpret_cast<uint32_t*>(order_region_.data()); }
+    uint64_t* held() const noexcept { return reinterpret_cast<uint64_t*>(held_region_.data()); }
+
     /* Algorithm 1 (INSERT) for node q. */
     void insert(uint32_t q, worker_scratch& s);
 
@@ -454,6 +495,8 @@ class builder {
     vm_region offset_region_;
     vm_region dist_region_; /* the distance of every level-0 link to its node, beside the lists */
     vm_region code_region_; /* compact copies of the vectors, when search_storage asks */
+    vm_region order_region_; /* locality order: ids in link order */
+    vm_region held_region_;  /* locality order: held-back nodes and their group keys */
     std::unique_ptr<std::atomic<uint8_t>[]> locks_;
 
     /* backend-thread state */
@@ -464,9 +507,23 @@ class builder {
     bool started_ = false;
     std::vector<std::thread> threads_;
 
+    /* locality order, backend thread (see order_some) */
+    bool locality_ = false;
+    uint64_t order_rng_ = 0; /* skeleton and centre draws */
+    uint64_t held_n_ = 0;    /* nodes held back */
+    uint64_t skeleton_n_ = 0;
+    int order_stage_ = 0;
+    uint64_t order_pos_ = 0;
+    uint32_t group_ = 0;             /* stage 2: current first-level group */
+    int64_t centres_group_ = -1;     /* stage 2: the group centres_ were drawn for */
+    uint32_t k1_ = 0, k2_ = 0;
+    std::vector<uint32_t> centres_;
+    std::vector<uint64_t> group_start_;
     /* shared state */
     std::atomic<uint64_t> added_{0};
-    std::atomic<uint64_t> next_{0};
+    std::atomic<uint64_t> next_{0};   /* next position of the link order to claim */
+    std::atomic<uint64_t> queued_{0}; /* positions of the link order published */
+    std::atomic<bool> ordered_{false}; /* the link order holds every node */
     std::atomic<uint64_t> inserted_{0};
     std::atomic<size_t> memory_used_{0};
     std::atomic<bool> finished_{false};
@@ -505,6 +562,8 @@ builder::builder(const OmenBuildParams& p) noexcept : params_(p) {
     slot_storage_ = effective_slot_storage(p);
     g_.slot_size = omen_slot_size(slot_storage_, p.m, p.dims);
     rng_state_ = p.seed;
+    locality_ = p.link_order == OMEN_LINK_ORDER_LOCALITY;
+    order_rng_ = p.seed ^ UINT64_C(0x9E3779B97F4A7C15);
 }
 
 /* Reserves the three regions (sized from memory_limit, else capped address ranges) and the lock
@@ -516,9 +575,11 @@ OmenStatus builder::init(OmenError* err) {
     size_t slot_bytes;
     size_t upper_bytes;
 
+    const size_t order_bytes = locality_ ? kOrderBytesPerNode : 0;
+
     if (params_.memory_limit > 0) {
-        max_nodes_ = std::min<uint64_t>(params_.memory_limit / (slot + code_size_ + dist_bytes),
-                                        kMaxNodes);
+        max_nodes_ = std::min<uint64_t>(
+            params_.memory_limit / (slot + code_size_ + dist_bytes + order_bytes), kMaxNodes);
         slot_bytes = max_nodes_ * slot;
         upper_bytes =
             std::min<size_t>(params_.memory_limit, max_nodes_ * list_bytes * OMEN_MAX_LEVEL);
@@ -533,9 +594,15 @@ OmenStatus builder::init(OmenError* err) {
         !upper_region_.reserve(upper_bytes, floor_bytes) ||
         !offset_region_.reserve(max_nodes_ * sizeof(uint64_t), floor_bytes) ||
         !dist_region_.reserve(max_nodes_ * dist_bytes, floor_bytes) ||
-        (code_size_ > 0 && !code_region_.reserve(max_nodes_ * code_size_, floor_bytes)))
+        (code_size_ > 0 && !code_region_.reserve(max_nodes_ * code_size_, floor_bytes)) ||
+        (locality_ && (!order_region_.reserve(max_nodes_ * sizeof(uint32_t), floor_bytes) ||
+                       !held_region_.reserve(max_nodes_ * sizeof(uint64_t), floor_bytes))))
         return set_error(err, OMEN_ERR_OUT_OF_MEMORY,
                          "could not reserve address space for the index build graph");
+    if (locality_) {
+        max_nodes_ = std::min<uint64_t>(max_nodes_, order_region_.reserved() / sizeof(uint32_t));
+        max_nodes_ = std::min<uint64_t>(max_nodes_, held_region_.reserved() / sizeof(uint64_t));
+    }
     if (code_size_ > 0)
         max_nodes_ = std::min<uint64_t>(max_nodes_, code_region_.reserved() / code_size_);
     max_nodes_ = std::min<uint64_t>(max_nodes_, slot_region_.reserved() / slot);
@@ -571,7 +638,7 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
     const uint32_t level = static_cast<uint32_t>(pending_level_);
     const uint64_t upper_entries = static_cast<uint64_t>(level) * g_.m;
     const size_t need = g_.slot_size + code_size_ + 2 * g_.m * sizeof(float) +
-                        upper_entries * sizeof(uint32_t);
+                        upper_entries * sizeof(uint32_t) + (locality_ ? kOrderBytesPerNode : 0);
     const size_t used = memory_used_.load(std::memory_order_relaxed);
 
     if (params_.memory_limit > 0 && used + need > params_.memory_limit) return OMEN_FULL;
@@ -583,7 +650,9 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
         !offset_region_.commit((id + 1) * sizeof(uint64_t)) ||
         !dist_region_.commit((id + 1) * 2 * g_.m * sizeof(float)) ||
         !upper_region_.commit((upper_used_ + upper_entries) * sizeof(uint32_t)) ||
-        (code_size_ > 0 && !code_region_.commit((id + 1) * code_size_)))
+        (code_size_ > 0 && !code_region_.commit((id + 1) * code_size_)) ||
+        (locality_ && (!order_region_.commit((id + 1) * sizeof(uint32_t)) ||
+                       !held_region_.commit((id + 1) * sizeof(uint64_t)))))
         return set_error(err, OMEN_ERR_OUT_OF_MEMORY,
                          "out of memory growing the index build graph");
 
@@ -609,8 +678,17 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
     pending_level_ = -1;
     memory_used_.store(used + need, std::memory_order_relaxed);
 
-    /* publish: seq_cst pairs with the sleeper registration in claim() */
     added_.store(id + 1, std::memory_order_seq_cst);
+    if (locality_ && id > 0 && splitmix64(order_rng_) % kSkeletonEvery != 0) {
+        held()[held_n_++] = id; /* linked once adding is finished, in its group */
+        return OMEN_OK;
+    }
+
+    /* publish: seq_cst pairs with the sleeper registration in claim() */
+    const uint64_t pos = queued_.load(std::memory_order_relaxed);
+
+    if (locality_) order()[pos] = nid;
+    queued_.store(pos + 1, std::memory_order_seq_cst);
     if (sleepers_.load(std::memory_order_seq_cst) != 0) notify_workers(false);
     return OMEN_OK;
 }
@@ -635,6 +713,8 @@ OmenStatus builder::start(uint32_t threads, OmenError* err) {
 
 /* Declares the input complete and wakes everybody who may be waiting for that. */
 void builder::finish_adding() noexcept {
+    if (!locality_) ordered_.store(true, std::memory_order_seq_cst);
+    skeleton_n_ = queued_.load(std::memory_order_relaxed);
     finished_.store(true, std::memory_order_seq_cst);
     notify_workers(true);
     notify_done();
@@ -645,6 +725,18 @@ void builder::finish_adding() noexcept {
 OmenStatus builder::wait(uint32_t timeout_ms, OmenBuildProgress* progress,
                          OmenError* err) noexcept {
     OmenStatus status = OMEN_PENDING;
+    bool ordering = false; /* the locality order is still being made: no sleeping */
+
+    if (locality_ && started_ && finished_.load(std::memory_order_acquire) &&
+        !ordered_.load(std::memory_order_acquire) && !stop_.load(std::memory_order_acquire)) {
+        const auto slice = std::chrono::milliseconds(std::max<uint32_t>(1, std::min(timeout_ms, kOrderSliceMs)));
+
+        try {
+            ordering = !order_some(std::chrono::steady_clock::now() + slice);
+        } catch (const std::bad_alloc&) {
+            record_error(OMEN_ERR_OUT_OF_MEMORY, "out of memory ordering the index build");
+        }
+    }
 
     {
         std::unique_lock<std::mutex> lk(done_mutex_);
@@ -654,7 +746,7 @@ OmenStatus builder::wait(uint32_t timeout_ms, OmenBuildProgress* progress,
         };
 
         try {
-            done_cv_.wait_for(lk, std::chrono::milliseconds(timeout_ms), settled);
+            if (!ordering) done_cv_.wait_for(lk, std::chrono::milliseconds(timeout_ms), settled);
         } catch (...) {
             /* std::system_error from the wait: fall through and report what we know */
         }
@@ -826,25 +918,137 @@ bool builder::claim(uint32_t& id) {
 
         uint64_t n = next_.load(std::memory_order_relaxed);
 
-        if (n < added_.load(std::memory_order_acquire)) {
+        if (n < queued_.load(std::memory_order_acquire)) {
             if (next_.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel)) {
-                id = static_cast<uint32_t>(n);
+                id = locality_ ? order()[n] : static_cast<uint32_t>(n);
                 return true;
             }
             continue;
         }
-        if (finished_.load(std::memory_order_acquire)) {
-            if (n < added_.load(std::memory_order_acquire)) continue;
+        if (ordered_.load(std::memory_order_acquire)) {
+            if (n < queued_.load(std::memory_order_acquire)) continue;
             return false;
         }
 
         std::unique_lock<std::mutex> lk(work_mutex_);
 
         sleepers_.fetch_add(1, std::memory_order_seq_cst);
-        if (added_.load(std::memory_order_seq_cst) <= n &&
-            !finished_.load(std::memory_order_seq_cst) && !stop_.load(std::memory_order_seq_cst))
+        if (queued_.load(std::memory_order_seq_cst) <= n &&
+            !ordered_.load(std::memory_order_seq_cst) && !stop_.load(std::memory_order_seq_cst))
             work_cv_.wait_for(lk, std::chrono::milliseconds(20));
         sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+    }
+}
+
+/*
+ * The locality order's grouping (see the file comment), resumable: stage 0
+ * sizes the groups and draws k1 skeleton nodes as first-level centres; stage
+ * 1 keys every held-back node with its nearest (bits 48..63) and sorts; stage
+ * 2 draws k2 centres among each group's members and keys the members with
+ * their nearest (bits 32..47); stage 3 sorts by (group, subgroup, id) and
+ * publishes them after the skeleton.  A draw happens once per stage or group
+ * whatever the slicing, so the result depends on the inputs and seed only.
+ */
+bool builder::order_some(std::chrono::steady_clock::time_point deadline) {
+    uint64_t* h = held();
+    const uint64_t n = held_n_;
+    auto out_of_time = [&deadline](uint64_t i) {
+        return (i & 63) == 0 && std::chrono::steady_clock::now() >= deadline;
+    };
+
+    while (!stop_.load(std::memory_order_acquire)) {
+        switch (order_stage_) {
+            case 0: {
+                if (n < kMinGrouped) { /* too few to gain: id order, which they are in */
+                    order_stage_ = 3;
+                    break;
+                }
+                const uint64_t groups = std::min(std::max<uint64_t>(n / kNodesPerGroup, 1), kMaxGroups);
+
+                k1_ = 1;
+                while (uint64_t(k1_) * k1_ < groups) k1_++;
+                k2_ = static_cast<uint32_t>((groups + k1_ - 1) / k1_);
+                k1_ = static_cast<uint32_t>(std::min<uint64_t>(k1_, skeleton_n_));
+                draw_centres(skeleton_n_, k1_, [this](uint64_t i) { return order()[i]; });
+                order_pos_ = 0;
+                order_stage_ = 1;
+                break;
+            }
+            case 1:
+                for (; order_pos_ < n; order_pos_++) {
+                    if (out_of_time(order_pos_)) return false;
+                    const uint32_t id = static_cast<uint32_t>(h[order_pos_]);
+
+                    h[order_pos_] = (uint64_t(nearest_centre(id)) << 48) | id;
+                }
+                std::sort(h, h + n);
+                group_start_.assign(k1_ + 1, n);
+                for (uint64_t i = n; i-- > 0;) group_start_[h[i] >> 48] = i;
+                for (uint32_t g = k1_; g-- > 0;) /* empty groups start where the next one does */
+                    group_start_[g] = std::min(group_start_[g], group_start_[g + 1]);
+                group_ = 0;
+                centres_group_ = -1;
+                order_pos_ = group_start_[0];
+                order_stage_ = 2;
+                break;
+            case 2:
+                for (; group_ < k1_; group_++) {
+                    const uint64_t a = group_start_[group_], b = group_start_[group_ + 1];
+
+                    if (centres_group_ != group_) {
+                        draw_centres(b - a, static_cast<uint32_t>(std::min<uint64_t>(k2_, b - a)),
+                                     [h, a](uint64_t i) { return static_cast<uint32_t>(h[a + i]); });
+                        centres_group_ = group_;
+                        order_pos_ = a;
+                    }
+                    for (; order_pos_ < b; order_pos_++) {
+                        if (out_of_time(order_pos_)) return false;
+                        h[order_pos_] |= uint64_t(nearest_centre(static_cast<uint32_t>(h[order_pos_]))) << 32;
+                    }
+                }
+                order_stage_ = 3;
+                break;
+            case 3: {
+                std::sort(h, h + n);
+
+                const uint64_t first = queued_.load(std::memory_order_relaxed);
+
+                for (uint64_t i = 0; i < n; i++) order()[first + i] = static_cast<uint32_t>(h[i]);
+                /* queued_ first: a worker that sees ordered_ must see every position */
+                queued_.store(first + n, std::memory_order_seq_cst);
+                ordered_.store(true, std::memory_order_seq_cst);
+                notify_workers(true);
+                order_stage_ = 4;
+                return true;
+            }
+            default:
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Index in centres_ of the centre nearest to id (the first of equals). */
+uint32_t builder::nearest_centre(uint32_t id) const noexcept {
+    uint32_t best = 0;
+    float best_d = std::numeric_limits<float>::infinity();
+
+    for (uint32_t c = 0; c < centres_.size(); c++) {
+        const float d = between(id, centres_[c]);
+
+        if (d < best_d) best_d = d, best = c;
+    }
+    return best;
+}
+
+/* k distinct ids drawn (seeded, by rejection: k is at most 32) from id_at(0 .. n-1). */
+template <typename IdAt>
+void builder::draw_centres(uint64_t n, uint32_t k, IdAt&& id_at) {
+    centres_.clear();
+    while (centres_.size() < k) {
+        const uint32_t id = id_at(splitmix64(order_rng_) % n);
+
+        if (std::find(centres_.begin(), centres_.end(), id) == centres_.end()) centres_.push_back(id);
     }
 }
 
@@ -1212,8 +1416,10 @@ size_t omen_builder_bytes_per_node(const OmenBuildParams* params) noexcept {
                             ? sizeof(omendb::code_head) + ((params->dims + 7u) & ~size_t(7))
                             : 0;
 
+    const size_t order = params->link_order == OMEN_LINK_ORDER_LOCALITY ? omendb::kOrderBytesPerNode : 0;
+
     return omen_slot_size(omendb::effective_slot_storage(*params), params->m, params->dims) + copy +
-           2 * m * sizeof(float) + (4 * m + (m - 2)) / (m - 1);
+           2 * m * sizeof(float) + (4 * m + (m - 2)) / (m - 1) + order;
 }
 
 /* See omendb.h. */
