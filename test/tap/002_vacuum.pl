@@ -141,9 +141,13 @@ cmp_ok($size2, '<=', $size1 + 4 * 8192, 'refilling the emptied index reuses slot
 # in every run), then every remaining row looked up by its own vector.
 # VACUUM's repair replaces only the deleted entries of a list: a live entry
 # may be the in-link another node depends on.  When the repair rewrote the
-# whole list with the heuristic's choice, 3,299 / 3,319 / 3,344 of the 3,453
-# remaining rows were found first at ef_search 10 / 20 / 40; now 3,446 /
-# 3,452 / 3,452.
+# whole list with the heuristic's choice, 3,299 / 3,344 of the 3,453
+# remaining rows were found first at ef_search 10 / 40; with the build's
+# arrival link order 3,446 / 3,452, with its locality order (eb78d42)
+# 3,434 / 3,449.  That is one graph: over the data seeds 0.5-0.8 the two
+# build orders gave 3,323-3,446 (arrival) and 3,389-3,434 (locality) at
+# ef_search 10, so the floors sit just under this seed's figures, well
+# above the old repair's.
 q1(q{SELECT setseed(0.5);
 	CREATE TABLE centres64 AS SELECT c, array(SELECT (random() * 2 - 1)::real FROM generate_series(1, 64) WHERE c >= 0) AS x
 		FROM generate_series(0, 19) c;
@@ -159,7 +163,7 @@ for my $round (1 .. 3)
 	q1('VACUUM churn');
 }
 my $left = q1('SELECT count(*) FROM churn');
-for my $check ([ 10, 0.995 ], [ 40, 0.998 ])
+for my $check ([ 10, 0.99 ], [ 40, 0.997 ])
 {
 	my ($ef, $share) = @$check;
 	my $found = q1(qq{$INDEX SET omen.ef_search = $ef;
