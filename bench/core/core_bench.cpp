@@ -34,6 +34,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -226,8 +227,11 @@ int main(int argc, char** argv) {
         if (omen_builder_create(&p, &b, &err) != OMEN_OK) throw std::runtime_error(err.message);
         auto t0 = clock_type::now();
         omen_builder_start(b, threads, &err);
-        uint8_t pl[6] = {0};
-        for (uint32_t i = 0; i < n; i++) omen_builder_add(b, &base[size_t(i) * dims], pl, &err);
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t pl[6] = {0};
+            std::memcpy(pl, &i, sizeof i); /* the payload names the input row (ids may differ) */
+            omen_builder_add(b, &base[size_t(i) * dims], pl, &err);
+        }
         omen_builder_finish_adding(b);
         OmenStatus st;
         while ((st = omen_builder_wait(b, 100, nullptr, &err)) == OMEN_PENDING) {
@@ -257,6 +261,8 @@ int main(int argc, char** argv) {
             t0 = clock_type::now();
             const uint64_t measured = omen_search_all(b, m, dims, q, ef, k, got);
             const double s = seconds_since(t0);
+            for (uint32_t& id : got) /* node id -> input row */
+                if (id != OMEN_INVALID_NODE) std::memcpy(&id, omen_builder_node(b, id) + offsetof(OmenNodeHeader, payload), sizeof id);
             std::printf("{\"engine\":\"omendb-core\",\"ef_search\":%u,\"recall\":%.4f,\"qps\":%.0f,"
                         "\"distances_per_query\":%.1f}\n",
                         ef, recall(truth, got, k), q.size() / dims / s,

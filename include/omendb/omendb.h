@@ -461,10 +461,14 @@ typedef struct OmenBuildParams
 	 * arrive, and the rest only once adding is finished, grouped by their
 	 * nearest of a few hundred sampled nodes (about a thousand per group), so
 	 * that consecutive inserts search the same neighbourhood while it is
-	 * still in the CPU caches.  Either way the order is a pure function of
-	 * the inputs and the seed, not of the thread count.  The grouping runs
-	 * in the thread that calls omen_builder_wait(), in slices of at most
-	 * its timeout; it costs 12 bytes per node (counted in memory_used).
+	 * still in the CPU caches.  The held-back nodes are renumbered (their
+	 * slots moved before any is linked) so that they are linked in id
+	 * order, each group's nodes side by side in memory: node ids then do
+	 * not follow the order of omen_builder_add(), and the payload is what
+	 * names a node's row.  Either way the order is a pure function of the
+	 * inputs and the seed, not of the thread count.  The grouping runs in
+	 * the thread that calls omen_builder_wait(), in slices of at most its
+	 * timeout; it costs 12 bytes per node (counted in memory_used).
 	 */
 	uint32_t	link_order;
 } OmenBuildParams;

@@ -2,7 +2,8 @@
  * builder.cpp — OmenBuilder: parallel construction of an in-memory HNSW
  * graph (Malkov & Yashunin 2018) for CREATE INDEX.
  *
- * What.  The backend thread add()s vectors; each gets the next dense node id,
+ * What.  The backend thread add()s vectors; each gets the next dense node id
+ * (the locality order later renumbers some, see below),
  * a slot in the layout of omendb.h (see graph.hpp) and a level drawn from a
  * seeded splitmix64 stream (Algorithm 1, line 4).  Worker threads take ids in
  * order from an atomic counter and link each node into the graph with
@@ -24,9 +25,13 @@
  * then, within each group, of k2 of its own members (k1 * k2 ~ one group per
  * thousand nodes, at most 1,024), and queues them group after group.  An
  * insert then searches where the previous ones did, so the nodes it reads are
- * mostly still in the CPU caches: at a million 128-dim vectors that halves
- * the build's time, and recall at equal ef_search is as good or better
- * (bench/core: core_bench --link-order).  The skeleton, inserted in random
+ * mostly still in the CPU caches.  Before any is linked the held-back nodes
+ * are also renumbered (slot, copy and upper-list offset moved, cycle by
+ * cycle of the permutation) so that the link order is their id order: a
+ * group's nodes then lie side by side in memory too.  At a million 128-dim
+ * vectors the build runs at twice the arrival order's speed (core_bench
+ * --link-order: 25,033 against 12,101 vectors/s; the grouping alone gave
+ * 20,059) with recall at equal ef_search as good or better.  The skeleton, inserted in random
  * order first, keeps the long-range links a purely grouped order would lack.
  * The grouping measures with between() and runs in slices of at most 50 ms
  * in the thread that calls wait() (the backend), so a cancel is seen
@@ -360,6 +365,36 @@ class builder {
     template <typename IdAt>
     void draw_centres(uint64_t n, uint32_t k, IdAt&& id_at);
 
+    /* Locality order, renumbering held nodes before any is linked: while they wait, the first
+     * link-distance entry of a held node (unused until it is linked) says which node moves into
+     * its id, OMEN_INVALID_NODE once one has. */
+    uint32_t move_source(uint32_t id) const noexcept {
+        uint32_t v;
+        std::memcpy(&v, link_distances(id), sizeof v);
+        return v;
+    }
+    void set_move_source(uint32_t id, uint32_t src) const noexcept {
+        std::memcpy(link_distances(id), &src, sizeof src);
+    }
+
+    /* Copies everything of unlinked node src (slot with header and payload, copy, upper-list
+     * offset) into id dst; save_node/restore_node park one node in tmp_node_. */
+    void move_node(uint32_t src, uint32_t dst) noexcept {
+        std::memcpy(g_.slot(dst), g_.slot(src), g_.slot_size);
+        if (code_size_ > 0) std::memcpy(code(dst), code(src), code_size_);
+        g_.upper_offset[dst] = g_.upper_offset[src];
+    }
+    void save_node(uint32_t id) noexcept {
+        std::memcpy(tmp_node_.data(), g_.slot(id), g_.slot_size);
+        if (code_size_ > 0) std::memcpy(tmp_node_.data() + g_.slot_size, code(id), code_size_);
+        tmp_upper_ = g_.upper_offset[id];
+    }
+    void restore_node(uint32_t id) noexcept {
+        std::memcpy(g_.slot(id), tmp_node_.data(), g_.slot_size);
+        if (code_size_ > 0) std::memcpy(code(id), tmp_node_.data() + g_.slot_size, code_size_);
+        g_.upper_offset[id] = tmp_upper_;
+    }
+
     /* Locality order: the link order (uint32 ids) and the held-back nodes ((key << 32) | id). */
     uint32_t* order() const noexcept { return reinterpret_cast<uint32_t*>(order_region_.data()); }
     uint64_t* held() const noexcept { return reinterpret_cast<uint64_t*>(held_region_.data()); }
@@ -519,6 +554,10 @@ class builder {
     uint32_t k1_ = 0, k2_ = 0;
     std::vector<uint32_t> centres_;
     std::vector<uint64_t> group_start_;
+    std::vector<uint8_t> tmp_node_; /* stage 4: the node a cycle started from */
+    uint64_t tmp_upper_ = 0;
+    bool cycle_open_ = false;
+    uint32_t cycle_start_ = 0, cycle_cur_ = 0;
     /* shared state */
     std::atomic<uint64_t> added_{0};
     std::atomic<uint64_t> next_{0};   /* next position of the link order to claim */
@@ -1009,16 +1048,67 @@ bool builder::order_some(std::chrono::steady_clock::time_point deadline) {
                 order_stage_ = 3;
                 break;
             case 3: {
-                std::sort(h, h + n);
+                /* L = the held ids in link order, P = the same ids ascending: the node at L[i]
+                 * moves to id P[i], so that they are linked in id order, neighbours in memory */
+                const uint64_t first = skeleton_n_;
 
-                const uint64_t first = queued_.load(std::memory_order_relaxed);
+                std::sort(h, h + n);
+                for (uint64_t i = 0; i < n; i++) order()[first + i] = static_cast<uint32_t>(h[i]);
+                for (uint64_t i = 0; i < n; i++) h[i] = order()[first + i];
+                std::sort(h, h + n);
+                for (uint64_t i = 0; i < n; i++)
+                    set_move_source(static_cast<uint32_t>(h[i]), order()[first + i]);
+                tmp_node_.resize(g_.slot_size + code_size_);
+                cycle_open_ = false;
+                order_pos_ = 0;
+                order_stage_ = 4;
+                break;
+            }
+            case 4:
+                /* the permutation, cycle by cycle; a cycle may be cut by the deadline and resumed */
+                while (cycle_open_ || order_pos_ < n) {
+                    if (!cycle_open_) {
+                        if (out_of_time(order_pos_)) return false;
+
+                        const uint32_t start = static_cast<uint32_t>(h[order_pos_++]);
+                        const uint32_t src = move_source(start);
+
+                        if (src == OMEN_INVALID_NODE) continue; /* moved in an earlier cycle */
+                        set_move_source(start, OMEN_INVALID_NODE);
+                        if (src == start) continue;
+                        save_node(start);
+                        move_node(src, start);
+                        cycle_start_ = start;
+                        cycle_cur_ = src;
+                        cycle_open_ = true;
+                    }
+                    for (uint32_t moves = 1;; moves++) {
+                        if (out_of_time(moves)) return false;
+
+                        const uint32_t cur = cycle_cur_;
+                        const uint32_t src = move_source(cur);
+
+                        set_move_source(cur, OMEN_INVALID_NODE);
+                        if (src == cycle_start_) {
+                            restore_node(cur);
+                            cycle_open_ = false;
+                            break;
+                        }
+                        move_node(src, cur);
+                        cycle_cur_ = src;
+                    }
+                }
+                order_stage_ = 5;
+                break;
+            case 5: {
+                const uint64_t first = skeleton_n_;
 
                 for (uint64_t i = 0; i < n; i++) order()[first + i] = static_cast<uint32_t>(h[i]);
                 /* queued_ first: a worker that sees ordered_ must see every position */
                 queued_.store(first + n, std::memory_order_seq_cst);
                 ordered_.store(true, std::memory_order_seq_cst);
                 notify_workers(true);
-                order_stage_ = 4;
+                order_stage_ = 6;
                 return true;
             }
             default:

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <random>
 #include <set>
@@ -53,8 +54,19 @@ std::vector<float> random_vectors(uint32_t n, uint32_t dims, uint32_t seed, bool
 
 /* The 6-byte payload used for node i. */
 void payload_of(uint32_t i, uint8_t out[6]) {
-    for (int b = 0; b < 6; b++)
-        out[b] = static_cast<uint8_t>((static_cast<uint64_t>(i) * 2654435761u) >> (8 * b));
+    const uint32_t tag = i * 2654435761u;
+
+    std::memcpy(out, &i, 4); /* the input row, as original_index() reads it back */
+    out[4] = static_cast<uint8_t>(tag >> 8);
+    out[5] = static_cast<uint8_t>(tag >> 24);
+}
+
+/* The input row node id holds (the locality order renumbers nodes; payloads name rows). */
+uint32_t original_index(const OmenBuilder* b, uint32_t id) {
+    uint32_t i;
+
+    std::memcpy(&i, omen_builder_node(b, id) + offsetof(OmenNodeHeader, payload), sizeof i);
+    return i;
 }
 
 /* Build parameters with the brief's defaults. */
@@ -211,7 +223,7 @@ double recall_at(const OmenBuilder* b, const OmenBuildParams& p, const std::vect
         std::set<uint32_t> truth;
 
         for (uint32_t i = 0; i < k; i++) truth.insert(all[i].second);
-        for (uint32_t id : knn(b, s, p, q, k, ef)) hits += truth.count(id);
+        for (uint32_t id : knn(b, s, p, q, k, ef)) hits += truth.count(original_index(b, id));
     }
     omen_search_free(s);
     return static_cast<double>(hits) / (static_cast<double>(nq) * k);
@@ -223,19 +235,25 @@ void check_graph(const OmenBuilder* b, const OmenBuildParams& p, const std::vect
     const uint32_t n = omen_builder_count(b);
     int top = -1;
 
+    std::vector<bool> row_seen(n, false);
+
     ASSERT_EQ(omen_builder_slot_size(b), OMEN_SLOT_SIZE(p.m, p.dims));
     for (uint32_t id = 0; id < n; id++) {
         const OmenNodeHeader h = node_header(b, id);
+        const uint32_t row = original_index(b, id);
         uint8_t pl[6];
 
-        payload_of(id, pl);
+        ASSERT_LT(row, n) << "node " << id;
+        ASSERT_FALSE(row_seen[row]) << "two nodes hold row " << row;
+        row_seen[row] = true;
+        payload_of(row, pl);
         ASSERT_EQ(std::memcmp(h.payload, pl, 6), 0) << "node " << id;
         ASSERT_EQ(h.flags, OMEN_NODE_COMPLETE) << "node " << id;
         ASSERT_EQ(h.upper_block, 0u);
         ASSERT_EQ(h.upper_offset, 0u);
         ASSERT_EQ(h.reserved, 0u);
         ASSERT_LE(h.level, OMEN_MAX_LEVEL);
-        ASSERT_EQ(std::memcmp(node_vector(b, p.m, id), &data[static_cast<size_t>(id) * p.dims],
+        ASSERT_EQ(std::memcmp(node_vector(b, p.m, id), &data[static_cast<size_t>(row) * p.dims],
                               p.dims * sizeof(float)),
                   0);
         top = std::max<int>(top, h.level);
@@ -900,6 +918,12 @@ TEST(Builder, LocalityOrderIsDeterministic) {
     std::printf("[ wait() returned PENDING %u times with 1 ms, %u with 1 s ]\n", polls_fine,
                 polls_coarse);
     EXPECT_GT(polls_fine, polls_coarse);
+    /* the held-back nodes were renumbered in link order: a permutation of the rows, data intact */
+    check_graph(fine, p, data);
+    uint32_t moved = 0;
+    for (uint32_t id = 0; id < n; id++) moved += original_index(fine, id) != id;
+    std::printf("[ %u of %u nodes renumbered ]\n", moved, n);
+    EXPECT_GT(moved, n / 2);
     EXPECT_TRUE(same_graph(fine, coarse, p));
     EXPECT_TRUE(same_graph(fine, late, p));
     EXPECT_FALSE(same_graph(fine, arrival, p));
