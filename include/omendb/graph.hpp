@@ -113,10 +113,6 @@ void force_int8_copies(bool on) noexcept;
  * measuring every distance, instead of reusing the stored link distances and the stable prefix;
  * the graph must come out the same. */
 void full_pruning(bool on) noexcept;
-/* Test hook (builder.cpp): the locality order links in arrival order the first nodes whose
- * measured vectors (copies or floats) total this many bytes (default 8 MiB, so small builds are
- * left as they were); builders created afterwards use the new figure.  Returns the old one. */
-size_t locality_prefix_bytes(size_t bytes) noexcept;
 } /* namespace testing */
 
 } /* namespace omendb */

@@ -456,13 +456,12 @@ typedef struct OmenBuildParams
 
 	/*
 	 * The order the workers link nodes in.  OMEN_LINK_ORDER_ARRIVAL (0): as
-	 * they were added.  OMEN_LINK_ORDER_LOCALITY: the first ones (8 MiB of
-	 * measured vectors: a build that small is the arrival order's) and a
-	 * seeded random tenth of the rest (the skeleton, which gives the graph
-	 * its long links) as they arrive, and the others only once adding is
-	 * finished, grouped by their nearest of a few hundred sampled nodes
-	 * (about a thousand per group), so that consecutive inserts search the
-	 * same neighbourhood while it is still in the CPU caches.  The held-back nodes are renumbered (their
+	 * they were added.  OMEN_LINK_ORDER_LOCALITY: a seeded random tenth of
+	 * them (the skeleton, which gives the graph its long links) as they
+	 * arrive, and the rest only once adding is finished, grouped by their
+	 * nearest of a few hundred sampled nodes (about a thousand per group), so
+	 * that consecutive inserts search the same neighbourhood while it is
+	 * still in the CPU caches.  The held-back nodes are renumbered (their
 	 * slots moved before any is linked) so that they are linked in id
 	 * order, each group's nodes side by side in memory: node ids then do
 	 * not follow the order of omen_builder_add(), and the payload is what

@@ -19,11 +19,8 @@
  * pure function of the inputs and the seed.
  *
  * Link order.  OMEN_LINK_ORDER_ARRIVAL links in id order, while the vectors
- * still arrive.  OMEN_LINK_ORDER_LOCALITY links the first nodes as they
- * arrive, up to 8 MiB of measured vectors (below that the whole working set
- * stays cached anyway, so a small build is exactly the arrival order's),
- * then a seeded random tenth of the rest (together the skeleton) and holds
- * the others back; when adding
+ * still arrive.  OMEN_LINK_ORDER_LOCALITY links a seeded random tenth of the
+ * nodes (the skeleton) as they arrive and holds the rest back; when adding
  * is finished, wait() groups those by their nearest of k1 skeleton nodes and
  * then, within each group, of k2 of its own members (k1 * k2 ~ one group per
  * thousand nodes, at most 1,024), and queues them group after group.  An
@@ -139,8 +136,6 @@ size_t round_up(size_t n, size_t a) noexcept {
 std::atomic<bool> g_force_int8_copies{false};
 /* testing::full_pruning() */
 std::atomic<bool> g_full_pruning{false};
-/* testing::locality_prefix_bytes() */
-std::atomic<size_t> g_locality_prefix_bytes{size_t(8) << 20};
 
 /* Lets a spinning hyperthread give way to its sibling. */
 inline void cpu_relax() noexcept {
@@ -549,7 +544,6 @@ class builder {
 
     /* locality order, backend thread (see order_some) */
     bool locality_ = false;
-    uint64_t prefix_nodes_ = 0; /* linked on arrival before any is held back */
     uint64_t order_rng_ = 0; /* skeleton and centre draws */
     uint64_t held_n_ = 0;    /* nodes held back */
     uint64_t skeleton_n_ = 0;
@@ -608,8 +602,6 @@ builder::builder(const OmenBuildParams& p) noexcept : params_(p) {
     g_.slot_size = omen_slot_size(slot_storage_, p.m, p.dims);
     rng_state_ = p.seed;
     locality_ = p.link_order == OMEN_LINK_ORDER_LOCALITY;
-    prefix_nodes_ = g_locality_prefix_bytes.load(std::memory_order_relaxed) /
-                    (code_size_ > 0 ? code_size_ : 4u * p.dims);
     order_rng_ = p.seed ^ UINT64_C(0x9E3779B97F4A7C15);
 }
 
@@ -726,8 +718,7 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
     memory_used_.store(used + need, std::memory_order_relaxed);
 
     added_.store(id + 1, std::memory_order_seq_cst);
-    if (locality_ && id >= prefix_nodes_ && id > 0 &&
-        splitmix64(order_rng_) % kSkeletonEvery != 0) {
+    if (locality_ && id > 0 && splitmix64(order_rng_) % kSkeletonEvery != 0) {
         held()[held_n_++] = id; /* linked once adding is finished, in its group */
         return OMEN_OK;
     }
@@ -1466,11 +1457,6 @@ void force_int8_copies(bool on) noexcept {
 /* See graph.hpp. */
 void full_pruning(bool on) noexcept {
     g_full_pruning.store(on, std::memory_order_relaxed);
-}
-
-/* See graph.hpp. */
-size_t locality_prefix_bytes(size_t bytes) noexcept {
-    return g_locality_prefix_bytes.exchange(bytes, std::memory_order_relaxed);
 }
 } /* namespace testing */
 

@@ -142,12 +142,12 @@ cmp_ok($size2, '<=', $size1 + 4 * 8192, 'refilling the emptied index reuses slot
 # VACUUM's repair replaces only the deleted entries of a list: a live entry
 # may be the in-link another node depends on.  When the repair rewrote the
 # whole list with the heuristic's choice, 3,299 / 3,344 of the 3,453
-# remaining rows were found first at ef_search 10 / 40; now 3,446 / 3,452
-# (a build this small keeps the arrival link order; with every node in the
-# locality order, 3,434 / 3,449).  That is one graph: over the data seeds
-# 0.5-0.8 the two build orders gave 3,323-3,446 (arrival) and 3,389-3,434
-# (locality) at ef_search 10, so the floors sit under this seed's figures,
-# well above the old repair's.
+# remaining rows were found first at ef_search 10 / 40; with the build's
+# arrival link order 3,446 / 3,452, with its locality order (eb78d42)
+# 3,434 / 3,449.  That is one graph: over the data seeds 0.5-0.8 the two
+# build orders gave 3,323-3,446 (arrival) and 3,389-3,434 (locality) at
+# ef_search 10, so the floors sit just under this seed's figures, well
+# above the old repair's.
 q1(q{SELECT setseed(0.5);
 	CREATE TABLE centres64 AS SELECT c, array(SELECT (random() * 2 - 1)::real FROM generate_series(1, 64) WHERE c >= 0) AS x
 		FROM generate_series(0, 19) c;

@@ -826,12 +826,6 @@ std::vector<float> clustered_vectors(uint32_t n, uint32_t dims, uint32_t cluster
     return v;
 }
 
-/* While alive: the locality order holds nodes back from the first one (no arrival prefix). */
-struct no_locality_prefix {
-    size_t old = omendb::testing::locality_prefix_bytes(0);
-    ~no_locality_prefix() { omendb::testing::locality_prefix_bytes(old); }
-};
-
 /* Like build(), with one thread, polling wait() with the given timeout (small: many slices). */
 OmenBuilder* build_polling(const OmenBuildParams& p, const std::vector<float>& data,
                            uint32_t timeout_ms, uint32_t* polls) {
@@ -860,7 +854,6 @@ OmenBuilder* build_polling(const OmenBuildParams& p, const std::vector<float>& d
  * 0.769-0.795), so means over three seeds are compared.
  */
 TEST(Builder, LocalityOrderRecall) {
-    const no_locality_prefix all_held;
     const uint32_t dims = 32;
     struct data_case {
         const char* name;
@@ -905,7 +898,6 @@ TEST(Builder, LocalityOrderRecall) {
 /* One thread: the same graph however wait() slices the grouping and whether the worker runs during
  * the adds; a different graph from the arrival order's (the order is really changed). */
 TEST(Builder, LocalityOrderIsDeterministic) {
-    const no_locality_prefix all_held;
     const uint32_t n = 12000, dims = 16;
     OmenBuildParams p = params(dims, OMEN_METRIC_L2, 8, 40, 4711);
     const std::vector<float> data = clustered_vectors(n, dims, 20, 0.5f, 900);
@@ -950,7 +942,6 @@ TEST(Builder, LocalityOrderBytesPerNode) {
 
 /* A cancel while wait() is grouping (or the workers link the rest) still ends the build at once. */
 TEST(Builder, LocalityOrderCancel) {
-    const no_locality_prefix all_held;
     const uint32_t n = 100000, dims = 64;
     OmenBuildParams p = params(dims, OMEN_METRIC_L2, 16, 200);
     const std::vector<float> data = clustered_vectors(n, dims, 100, 0.5f, 1000);
@@ -973,31 +964,4 @@ TEST(Builder, LocalityOrderCancel) {
     EXPECT_LT(seconds_since(t0), 1.0);
     EXPECT_LT(prog.inserted, prog.added);
     omen_builder_free(b);
-}
-
-/* A build whose measured vectors fit the 8 MiB arrival prefix (12,000 x 16 floats: 768 KB) is
- * linked exactly in arrival order; with the prefix at 256 KB the same data is reordered. */
-TEST(Builder, LocalityOrderLeavesSmallBuildsAlone) {
-    const uint32_t n = 12000, dims = 16;
-    OmenBuildParams p = params(dims, OMEN_METRIC_L2, 8, 40, 99);
-    const std::vector<float> data = clustered_vectors(n, dims, 20, 0.5f, 910);
-    OmenBuilder* arrival = build(p, data, 1);
-
-    p.link_order = OMEN_LINK_ORDER_LOCALITY;
-    OmenBuilder* small = build(p, data, 1);
-    const size_t old = omendb::testing::locality_prefix_bytes(256 << 10);
-    OmenBuilder* prefixed = build(p, data, 1);
-
-    omendb::testing::locality_prefix_bytes(old);
-    ASSERT_NE(arrival, nullptr);
-    ASSERT_NE(small, nullptr);
-    ASSERT_NE(prefixed, nullptr);
-    EXPECT_TRUE(same_graph(arrival, small, p));
-    EXPECT_FALSE(same_graph(arrival, prefixed, p));
-    /* the first 4,096 nodes (256 KB of 64-byte vectors) keep their ids */
-    for (uint32_t id = 0; id < 4096; id++) ASSERT_EQ(original_index(prefixed, id), id);
-    check_graph(prefixed, p, data);
-    omen_builder_free(arrival);
-    omen_builder_free(small);
-    omen_builder_free(prefixed);
 }
