@@ -81,11 +81,17 @@ note sprintf('index size: %d after build, %d after re-insert (%.1f%% growth)',
 	$size0, $size1, 100 * ($size1 - $size0) / $size0);
 cmp_ok($size1, '<', $size0 * 1.10, 'index grew by less than 10% re-inserting as many rows as were deleted (slots reused)');
 
-# Each new row, queried with its own vector, comes first.
+# Each new row, queried with its own vector, comes first, but for at most
+# one: a lone weakly linked node is ordinary HNSW at ef_search 40.  With the
+# build's arrival link order none was missed (4 runs); with its locality
+# order (eb78d42) row 14875 was missed in 4 of 7 runs (a two-thread build is
+# not the same graph every time), never another.  Slot reuse gone wrong
+# loses rows wholesale.
 q1('CREATE TABLE newq AS SELECT id, embedding FROM newrows WHERE id % 25 = 0');
 my $own = knn($node, settings => $INDEX, base => 'items', queries => 'newq', k => 1);
 my @missed = grep { !($own->{$_}[0][0] == $_ || $own->{$_}[0][1] == 0) } keys %$own;
-is(scalar(@missed), 0, 'each of 200 new rows is the first result for its own vector')
+note "missed: @missed" if @missed;
+cmp_ok(scalar(@missed), '<=', 1, 'all but at most one of 200 new rows are the first result for their own vectors')
   or diag "missed: @missed[0 .. ($#missed < 9 ? $#missed : 9)]";
 
 $r50 = knn($node, settings => $INDEX, base => 'items', queries => 'queries', k => 50);
