@@ -130,8 +130,9 @@ double recall(const std::vector<uint32_t>& truth, const std::vector<uint32_t>& g
 }
 
 /* Search over the builder's graph with the core's search engine (upper levels greedily). */
-uint64_t omen_search_all(const OmenBuilder* b, uint32_t m, uint32_t dims, const std::vector<float>& q,
-                         uint32_t ef, uint32_t k, std::vector<uint32_t>& out) {
+uint64_t omen_search_all(const OmenBuilder* b, uint32_t m, uint32_t dims,
+                         const std::vector<float>& q, uint32_t ef, uint32_t k,
+                         std::vector<uint32_t>& out) {
     uint64_t measured = 0; /* distances computed, descent included */
     OmenSearch* s = nullptr;
     OmenError err;
@@ -262,7 +263,9 @@ int main(int argc, char** argv) {
             const uint64_t measured = omen_search_all(b, m, dims, q, ef, k, got);
             const double s = seconds_since(t0);
             for (uint32_t& id : got) /* node id -> input row */
-                if (id != OMEN_INVALID_NODE) std::memcpy(&id, omen_builder_node(b, id) + offsetof(OmenNodeHeader, payload), sizeof id);
+                if (id != OMEN_INVALID_NODE)
+                    std::memcpy(&id, omen_builder_node(b, id) + offsetof(OmenNodeHeader, payload),
+                                sizeof id);
             std::printf("{\"engine\":\"omendb-core\",\"ef_search\":%u,\"recall\":%.4f,\"qps\":%.0f,"
                         "\"distances_per_query\":%.1f}\n",
                         ef, recall(truth, got, k), q.size() / dims / s,

@@ -31,8 +31,9 @@
  * group's nodes then lie side by side in memory too.  At a million 128-dim
  * vectors the build runs at twice the arrival order's speed (core_bench
  * --link-order: 25,033 against 12,101 vectors/s; the grouping alone gave
- * 20,059) with recall at equal ef_search as good or better.  The skeleton, inserted in random
- * order first, keeps the long-range links a purely grouped order would lack.
+ * 20,059) with recall at equal ef_search as good or better.  The skeleton,
+ * inserted in random order first, keeps the long-range links a purely
+ * grouped order would lack.
  * The grouping measures with between() and runs in slices of at most 50 ms
  * in the thread that calls wait() (the backend), so a cancel is seen
  * between slices; its draws come from their own seeded stream, and a slice
@@ -120,11 +121,11 @@ constexpr size_t kCommitStep = size_t(4) << 20; /* grow committed ranges by 4 Mi
 constexpr uint32_t kLockStripes = 1u << 16;
 constexpr uint32_t kMaxThreads = 1024;
 constexpr uint64_t kMaxNodes = OMEN_INVALID_NODE; /* ids 0 .. 2^32 - 2 */
-constexpr uint64_t kSkeletonEvery = 10;    /* locality order: one node in ten links at once */
-constexpr uint64_t kNodesPerGroup = 1000;  /* locality order: target group size */
-constexpr uint64_t kMaxGroups = 1024;      /* locality order: at most this many groups */
-constexpr uint64_t kMinGrouped = 4096;     /* fewer held-back nodes are queued in id order */
-constexpr uint32_t kOrderSliceMs = 50;     /* longest grouping slice inside one wait() */
+constexpr uint64_t kSkeletonEvery = 10;   /* locality order: one node in ten links at once */
+constexpr uint64_t kNodesPerGroup = 1000; /* locality order: target group size */
+constexpr uint64_t kMaxGroups = 1024;     /* locality order: at most this many groups */
+constexpr uint64_t kMinGrouped = 4096;    /* fewer held-back nodes are queued in id order */
+constexpr uint32_t kOrderSliceMs = 50;    /* longest grouping slice inside one wait() */
 constexpr size_t kOrderBytesPerNode = sizeof(uint32_t) + sizeof(uint64_t); /* order_ + held_ */
 
 /* Rounds n up to a multiple of the power of two a. */
@@ -377,22 +378,21 @@ class builder {
         std::memcpy(link_distances(id), &src, sizeof src);
     }
 
-    /* Copies everything of unlinked node src (slot with header and payload, copy, upper-list
-     * offset) into id dst; save_node/restore_node park one node in tmp_node_. */
-    void move_node(uint32_t src, uint32_t dst) noexcept {
-        std::memcpy(g_.slot(dst), g_.slot(src), g_.slot_size);
-        if (code_size_ > 0) std::memcpy(code(dst), code(src), code_size_);
-        g_.upper_offset[dst] = g_.upper_offset[src];
+    /* Where everything of an unlinked node lives: slot (header, payload, lists, vector), compact
+     * copy, upper-list offset.  parked() is the one node a renumbering cycle holds aside. */
+    struct node_parts {
+        uint8_t* slot;
+        uint8_t* code;
+        uint64_t* upper;
+    };
+    node_parts parts(uint32_t id) noexcept { return {g_.slot(id), code(id), &g_.upper_offset[id]}; }
+    node_parts parked() noexcept {
+        return {parked_node_.data(), parked_node_.data() + g_.slot_size, &parked_upper_};
     }
-    void save_node(uint32_t id) noexcept {
-        std::memcpy(tmp_node_.data(), g_.slot(id), g_.slot_size);
-        if (code_size_ > 0) std::memcpy(tmp_node_.data() + g_.slot_size, code(id), code_size_);
-        tmp_upper_ = g_.upper_offset[id];
-    }
-    void restore_node(uint32_t id) noexcept {
-        std::memcpy(g_.slot(id), tmp_node_.data(), g_.slot_size);
-        if (code_size_ > 0) std::memcpy(code(id), tmp_node_.data() + g_.slot_size, code_size_);
-        g_.upper_offset[id] = tmp_upper_;
+    void copy_node(node_parts to, node_parts from) const noexcept {
+        std::memcpy(to.slot, from.slot, g_.slot_size);
+        if (code_size_ > 0) std::memcpy(to.code, from.code, code_size_);
+        *to.upper = *from.upper;
     }
 
     /* Locality order: the link order (uint32 ids) and the held-back nodes ((key << 32) | id). */
@@ -549,19 +549,19 @@ class builder {
     uint64_t skeleton_n_ = 0;
     int order_stage_ = 0;
     uint64_t order_pos_ = 0;
-    uint32_t group_ = 0;             /* stage 2: current first-level group */
-    int64_t centres_group_ = -1;     /* stage 2: the group centres_ were drawn for */
+    uint32_t group_ = 0;         /* stage 2: current first-level group */
+    int64_t centres_group_ = -1; /* stage 2: the group centres_ were drawn for */
     uint32_t k1_ = 0, k2_ = 0;
     std::vector<uint32_t> centres_;
     std::vector<uint64_t> group_start_;
-    std::vector<uint8_t> tmp_node_; /* stage 4: the node a cycle started from */
-    uint64_t tmp_upper_ = 0;
+    std::vector<uint8_t> parked_node_; /* stage 4: slot and copy of the node a cycle started from */
+    uint64_t parked_upper_ = 0;
     bool cycle_open_ = false;
     uint32_t cycle_start_ = 0, cycle_cur_ = 0;
     /* shared state */
     std::atomic<uint64_t> added_{0};
-    std::atomic<uint64_t> next_{0};   /* next position of the link order to claim */
-    std::atomic<uint64_t> queued_{0}; /* positions of the link order published */
+    std::atomic<uint64_t> next_{0};    /* next position of the link order to claim */
+    std::atomic<uint64_t> queued_{0};  /* positions of the link order published */
     std::atomic<bool> ordered_{false}; /* the link order holds every node */
     std::atomic<uint64_t> inserted_{0};
     std::atomic<size_t> memory_used_{0};
@@ -768,7 +768,8 @@ OmenStatus builder::wait(uint32_t timeout_ms, OmenBuildProgress* progress,
 
     if (locality_ && started_ && finished_.load(std::memory_order_acquire) &&
         !ordered_.load(std::memory_order_acquire) && !stop_.load(std::memory_order_acquire)) {
-        const auto slice = std::chrono::milliseconds(std::max<uint32_t>(1, std::min(timeout_ms, kOrderSliceMs)));
+        const auto slice =
+            std::chrono::milliseconds(std::max<uint32_t>(1, std::min(timeout_ms, kOrderSliceMs)));
 
         try {
             ordering = !order_some(std::chrono::steady_clock::now() + slice);
@@ -1002,7 +1003,8 @@ bool builder::order_some(std::chrono::steady_clock::time_point deadline) {
                     order_stage_ = 3;
                     break;
                 }
-                const uint64_t groups = std::min(std::max<uint64_t>(n / kNodesPerGroup, 1), kMaxGroups);
+                const uint64_t groups =
+                    std::min(std::max<uint64_t>(n / kNodesPerGroup, 1), kMaxGroups);
 
                 k1_ = 1;
                 while (uint64_t(k1_) * k1_ < groups) k1_++;
@@ -1035,14 +1037,16 @@ bool builder::order_some(std::chrono::steady_clock::time_point deadline) {
                     const uint64_t a = group_start_[group_], b = group_start_[group_ + 1];
 
                     if (centres_group_ != group_) {
-                        draw_centres(b - a, static_cast<uint32_t>(std::min<uint64_t>(k2_, b - a)),
-                                     [h, a](uint64_t i) { return static_cast<uint32_t>(h[a + i]); });
+                        draw_centres(
+                            b - a, static_cast<uint32_t>(std::min<uint64_t>(k2_, b - a)),
+                            [h, a](uint64_t i) { return static_cast<uint32_t>(h[a + i]); });
                         centres_group_ = group_;
                         order_pos_ = a;
                     }
                     for (; order_pos_ < b; order_pos_++) {
                         if (out_of_time(order_pos_)) return false;
-                        h[order_pos_] |= uint64_t(nearest_centre(static_cast<uint32_t>(h[order_pos_]))) << 32;
+                        h[order_pos_] |=
+                            uint64_t(nearest_centre(static_cast<uint32_t>(h[order_pos_]))) << 32;
                     }
                 }
                 order_stage_ = 3;
@@ -1058,14 +1062,15 @@ bool builder::order_some(std::chrono::steady_clock::time_point deadline) {
                 std::sort(h, h + n);
                 for (uint64_t i = 0; i < n; i++)
                     set_move_source(static_cast<uint32_t>(h[i]), order()[first + i]);
-                tmp_node_.resize(g_.slot_size + code_size_);
+                parked_node_.resize(g_.slot_size + code_size_);
                 cycle_open_ = false;
                 order_pos_ = 0;
                 order_stage_ = 4;
                 break;
             }
             case 4:
-                /* the permutation, cycle by cycle; a cycle may be cut by the deadline and resumed */
+                /* the permutation, cycle by cycle; a cycle may be cut by the deadline and resumed
+                 */
                 while (cycle_open_ || order_pos_ < n) {
                     if (!cycle_open_) {
                         if (out_of_time(order_pos_)) return false;
@@ -1076,8 +1081,8 @@ bool builder::order_some(std::chrono::steady_clock::time_point deadline) {
                         if (src == OMEN_INVALID_NODE) continue; /* moved in an earlier cycle */
                         set_move_source(start, OMEN_INVALID_NODE);
                         if (src == start) continue;
-                        save_node(start);
-                        move_node(src, start);
+                        copy_node(parked(), parts(start));
+                        copy_node(parts(start), parts(src));
                         cycle_start_ = start;
                         cycle_cur_ = src;
                         cycle_open_ = true;
@@ -1090,11 +1095,11 @@ bool builder::order_some(std::chrono::steady_clock::time_point deadline) {
 
                         set_move_source(cur, OMEN_INVALID_NODE);
                         if (src == cycle_start_) {
-                            restore_node(cur);
+                            copy_node(parts(cur), parked());
                             cycle_open_ = false;
                             break;
                         }
-                        move_node(src, cur);
+                        copy_node(parts(cur), parts(src));
                         cycle_cur_ = src;
                     }
                 }
@@ -1138,7 +1143,8 @@ void builder::draw_centres(uint64_t n, uint32_t k, IdAt&& id_at) {
     while (centres_.size() < k) {
         const uint32_t id = id_at(splitmix64(order_rng_) % n);
 
-        if (std::find(centres_.begin(), centres_.end(), id) == centres_.end()) centres_.push_back(id);
+        if (std::find(centres_.begin(), centres_.end(), id) == centres_.end())
+            centres_.push_back(id);
     }
 }
 
@@ -1392,7 +1398,8 @@ void builder::merge_links(uint32_t node, uint32_t level, const OmenCandidate* ad
         for (uint32_t i = 0; i < fresh; i++) list[n + i] = p[cap + i].id;
         if (level == 0) {
             for (uint32_t i = 0; i < fresh; i++) link_distances(node)[n + i] = p[cap + i].distance;
-            /* a choice of Algorithm 4 (less any duplicates) into an empty list is a stable prefix */
+            /* a choice of Algorithm 4 (less any duplicates) into an empty list is a stable prefix
+             */
             if (n == 0 && add_stable) stable_prefix(node) = static_cast<uint16_t>(fresh);
         }
         unlock_node(node);
@@ -1420,7 +1427,8 @@ void builder::merge_links(uint32_t node, uint32_t level, const OmenCandidate* ad
     const uint32_t kk = select_neighbors_by(
         p, n + fresh,
         [this, p, in_prefix](uint32_t i, uint32_t k) noexcept {
-            if ((in_prefix >> i) & (in_prefix >> k) & 1u) return std::numeric_limits<float>::infinity();
+            if ((in_prefix >> i) & (in_prefix >> k) & 1u)
+                return std::numeric_limits<float>::infinity();
             return between(p[i].id, p[k].id);
         },
         cap, kept);
@@ -1506,7 +1514,8 @@ size_t omen_builder_bytes_per_node(const OmenBuildParams* params) noexcept {
                             ? sizeof(omendb::code_head) + ((params->dims + 7u) & ~size_t(7))
                             : 0;
 
-    const size_t order = params->link_order == OMEN_LINK_ORDER_LOCALITY ? omendb::kOrderBytesPerNode : 0;
+    const size_t order =
+        params->link_order == OMEN_LINK_ORDER_LOCALITY ? omendb::kOrderBytesPerNode : 0;
 
     return omen_slot_size(omendb::effective_slot_storage(*params), params->m, params->dims) + copy +
            2 * m * sizeof(float) + (4 * m + (m - 2)) / (m - 1) + order;

@@ -71,6 +71,7 @@ typedef struct OmenBuildState
 	Relation	heap;
 	Relation	index;
 	OmenParams	p;
+	OmenBuildParams params;		/* what the builder was created with */
 	OmenBuilder *builder;		/* NULL once freed */
 	MemoryContext buildctx;		/* holds this state; its reset frees builder */
 	MemoryContext tmpctx;		/* reset after every tuple */
@@ -421,13 +422,7 @@ static void
 OmenBuildSpill(OmenBuildState *bs)
 {
 	double		reltuples = bs->heap->rd_rel->reltuples;
-	size_t		per_node = omen_builder_bytes_per_node(&(OmenBuildParams)
-													   {.dims = bs->p.dims,.m = bs->p.m,
-														.ef_construction = bs->p.ef_construction,
-														.metric = bs->p.metric,
-														.search_storage = OMEN_BUILD_SEARCH_STORAGE,
-														.slot_storage = bs->p.storage,
-														.link_order = OMEN_BUILD_LINK_ORDER});
+	size_t		per_node = omen_builder_bytes_per_node(&bs->params);
 	MemoryContext old = MemoryContextSwitchTo(bs->buildctx);
 
 	if (reltuples > bs->indtuples)
@@ -527,7 +522,6 @@ omenbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	MemoryContext buildctx;
 	MemoryContext old;
 	MemoryContextCallback *cb;
-	OmenBuildParams params;
 	OmenError	err;
 	OmenStatus	st;
 	double		reltuples;
@@ -549,19 +543,18 @@ omenbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	bs->tmpctx = AllocSetContextCreate(buildctx, "omen build tuple", ALLOCSET_DEFAULT_SIZES);
 	bs->normbuf = palloc(sizeof(float) * bs->p.dims);
 
-	memset(&params, 0, sizeof(params));
-	params.dims = bs->p.dims;
-	params.m = bs->p.m;
-	params.ef_construction = bs->p.ef_construction;
-	params.metric = bs->p.metric;
-	params.seed = OMEN_BUILD_SEED;
-	params.memory_limit = (size_t) maintenance_work_mem * 1024;
-	params.search_storage = OMEN_BUILD_SEARCH_STORAGE;
-	params.slot_storage = bs->p.storage;
-	params.link_order = OMEN_BUILD_LINK_ORDER;
+	bs->params.dims = bs->p.dims;
+	bs->params.m = bs->p.m;
+	bs->params.ef_construction = bs->p.ef_construction;
+	bs->params.metric = bs->p.metric;
+	bs->params.seed = OMEN_BUILD_SEED;
+	bs->params.memory_limit = (size_t) maintenance_work_mem * 1024;
+	bs->params.search_storage = OMEN_BUILD_SEARCH_STORAGE;
+	bs->params.slot_storage = bs->p.storage;
+	bs->params.link_order = OMEN_BUILD_LINK_ORDER;
 
 	cb = palloc(sizeof(MemoryContextCallback));
-	st = omen_builder_create(&params, &bs->builder, &err);
+	st = omen_builder_create(&bs->params, &bs->builder, &err);
 	if (st != OMEN_OK)
 		OmenRaiseError(st, &err);
 	cb->func = OmenBuildFreeBuilder;
