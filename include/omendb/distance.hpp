@@ -208,6 +208,24 @@ dot_u8_kernel active_dot_u8() noexcept;
 /* True if active_dot_u8() is the VNNI kernel. */
 bool fast_dot_u8() noexcept;
 
+/* ---- the sums behind a prepared query's int8 distance (int8.cpp, kernels_avx512vnni.cpp) ----
+ * For stored codes c and a query's two signed code arrays d and e (storage.cpp,
+ * int8_query): out[0] = sum c[i] * d[i], out[1] = sum c[i] * e[i],
+ * out[2] = sum c[i] * (c[i] - 128), out[3] = sum c[i], all exact.  d and e
+ * are padded with zeros to a multiple of 64 elements (the kernel may read
+ * them whole); c is read only up to n.  Like dot_u8, only AVX-512 VNNI makes
+ * this cheaper than the float kernels, so it is used where fast_dot_u8(). */
+using query_sums_u8_kernel = void (*)(const std::uint8_t* c, const std::int8_t* d,
+                                      const std::int8_t* e, std::size_t n,
+                                      std::int64_t out[4]) noexcept;
+/* Reference loop. */
+void scalar_query_sums_u8(const std::uint8_t* c, const std::int8_t* d, const std::int8_t* e,
+                          std::size_t n, std::int64_t out[4]) noexcept;
+/* The VNNI kernel, or nullptr when its file was not compiled with -mavx512vnni. */
+query_sums_u8_kernel avx512vnni_query_sums_u8() noexcept;
+/* The kernel in use: VNNI exactly when active_dot_u8() is, else the reference. */
+query_sums_u8_kernel active_query_sums_u8() noexcept;
+
 /* ---- dispatch (distance.cpp) ---- */
 
 /* The kernel set for isa, or nullptr if it is not compiled into this build. */

@@ -224,10 +224,25 @@ void		omen_stored_decode(OmenStorage storage, const uint8_t *part, uint32_t dims
 							   float *out) OMEN_NOEXCEPT;
 
 /*
- * The index distance (as omen_index_distance) from a float query q to a
+ * A query prepared for one storage's and metric's stored-distance function:
+ * the float query itself, or (int8 with L2, inner product or cosine, where
+ * the CPU has AVX-512 VNNI) its two 8-bit code arrays and sums, which let
+ * the distance come from exact integer sums instead of decoding every code
+ * (storage.cpp, "Prepared queries").  omen_query_size gives the bytes for
+ * dims dimensions; omen_query_prepare fills buf (that many bytes, 8-byte
+ * aligned) from dims floats and returns it.  Prepare once per search.
+ */
+typedef struct OmenQuery OmenQuery;
+
+size_t		omen_query_size(OmenStorage storage, OmenMetric metric, uint32_t dims) OMEN_NOEXCEPT;
+const OmenQuery *omen_query_prepare(OmenStorage storage, OmenMetric metric, const float *q,
+									uint32_t dims, void *buf) OMEN_NOEXCEPT;
+
+/*
+ * The index distance (as omen_index_distance) from a prepared query to a
  * stored vector, through the SIMD kernels.  part must be 4-byte aligned.
  */
-typedef float (*OmenStoredDistanceFn) (const float *q, const uint8_t *part, size_t dims);
+typedef float (*OmenStoredDistanceFn) (const OmenQuery *q, const uint8_t *part, size_t dims);
 
 OmenStoredDistanceFn omen_stored_distance(OmenStorage storage, OmenMetric metric) OMEN_NOEXCEPT;
 

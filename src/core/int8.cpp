@@ -107,4 +107,28 @@ bool fast_dot_u8() noexcept {
     return active_dot_u8() != &scalar_dot_u8;
 }
 
+/* Reference sums of a prepared query against codes c (see distance.hpp). */
+void scalar_query_sums_u8(const std::uint8_t* c, const std::int8_t* d, const std::int8_t* e,
+                          std::size_t n, std::int64_t out[4]) noexcept {
+    std::int64_t cd = 0, ce = 0, cc = 0, cs = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::int64_t x = c[i];
+        cd += x * d[i];
+        ce += x * e[i];
+        cc += x * (x - 128);
+        cs += x;
+    }
+    out[0] = cd;
+    out[1] = ce;
+    out[2] = cc;
+    out[3] = cs;
+}
+
+/* VNNI exactly when the dot product is VNNI (same CPU and OMEN_SIMD checks). */
+query_sums_u8_kernel active_query_sums_u8() noexcept {
+    static const query_sums_u8_kernel k =
+        fast_dot_u8() ? avx512vnni_query_sums_u8() : &scalar_query_sums_u8;
+    return k;
+}
+
 }  // namespace omendb::simd

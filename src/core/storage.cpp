@@ -83,6 +83,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -211,18 +212,21 @@ void encode_int8(const float* x, std::uint32_t dims, std::uint8_t* out) noexcept
 
 /* The index distance through the active kernels, per storage and kernel. */
 template <binary_kernel KernelSet::*K>
-float float4_distance(const float* q, const std::uint8_t* part, std::size_t n) noexcept {
-    return (active().*K)(q, reinterpret_cast<const float*>(part), n);
+float float4_distance(const OmenQuery* q, const std::uint8_t* part, std::size_t n) noexcept {
+    return (active().*K)(reinterpret_cast<const float*>(q), reinterpret_cast<const float*>(part),
+                         n);
 }
 
 template <half_kernel KernelSet::*K>
-float half_distance(const float* q, const std::uint8_t* part, std::size_t n) noexcept {
-    return (active().*K)(q, reinterpret_cast<const std::uint16_t*>(part + 4), n);
+float half_distance(const OmenQuery* q, const std::uint8_t* part, std::size_t n) noexcept {
+    return (active().*K)(reinterpret_cast<const float*>(q),
+                         reinterpret_cast<const std::uint16_t*>(part + 4), n);
 }
 
 template <u8_kernel KernelSet::*K>
-float int8_distance(const float* q, const std::uint8_t* part, std::size_t n) noexcept {
-    return (active().*K)(q, part + 12, n, load_float(part + 4), load_float(part + 8));
+float int8_distance(const OmenQuery* q, const std::uint8_t* part, std::size_t n) noexcept {
+    return (active().*K)(reinterpret_cast<const float*>(q), part + 12, n, load_float(part + 4),
+                         load_float(part + 8));
 }
 
 /* The exact sum of non-negative terms, at least, from its float computation d. */
@@ -235,6 +239,127 @@ inline double sum_at_least(float d, std::uint32_t n) noexcept {
 inline double sum_at_most(float d, std::uint32_t n) noexcept {
     return (static_cast<double>(d) + underflow_margin(n)) / (1.0 - float_sum_error(n)) *
            (1.0 + kSlack);
+}
+
+/*
+ * Prepared queries.  Decoding every code to float (x[i] = lo + step * c[i]) costs several vector
+ * instructions per 16 elements, most of a query's CPU time on an int8 index.  Where the query sums
+ * run on AVX-512 VNNI (fast_dot_u8), an int8 index measures L2 and the dot product from integer
+ * sums instead, 64 elements per instruction.  The query q is written once as
+ *   q~[i] = base + qstep * d[i] + fine * e[i],   d[i], e[i] in [-128, 127],
+ * d the nearest of 256 levels spread over q's range (qstep = range / 255, base = min + 128 qstep),
+ * e the nearest of 255 levels over what is left (|r| <= qstep / 2, fine = qstep / 254), so q~
+ * is within range / 129,540 of q in every element -- far below the int8 codes' own error, so the
+ * search orders nodes as the float kernels would.  With x[i] = lo + step * c[i] and the exact
+ * integer sums of int8.cpp,
+ *   q~.x  = lo * sum q~ + step * (base * sum c + qstep * sum c d + fine * sum c e)
+ *   |x|^2 = n lo^2 + 2 lo step sum c + step^2 (sum c (c - 128) + 128 sum c)
+ * and L2 = |q~|^2 + |x|^2 - 2 q~.x, all in double (the integer sums are exact, the products of
+ * the float ranges lose nothing a float distance would keep).  Everything else (float4, half,
+ * L1, machines without VNNI) measures the float query itself, which the prepared query then is.
+ * The lower bounds (below) never use these: they take the float kernels, whose rounding they bound.
+ */
+struct int8_query {
+    double base, qstep, fine;
+    double sum;                /* sum q~[i] */
+    double norm2;              /* sum q~[i]^2 */
+    query_sums_u8_kernel sums; /* active_query_sums_u8(), looked up once */
+    std::uint32_t padded;      /* dims rounded up to 64: the length of d and of e */
+};
+constexpr std::size_t kInt8QueryHead = 64; /* int8_query, then d, then e */
+static_assert(sizeof(int8_query) <= kInt8QueryHead, "int8_query header");
+
+inline std::uint32_t padded64(std::uint32_t dims) noexcept {
+    return (dims + 63u) / 64u * 64u;
+}
+
+/* True if (storage, metric) measures prepared int8 queries on this machine. */
+bool uses_int8_query(OmenStorage storage, OmenMetric metric) noexcept {
+    const bool dot_based = metric == OMEN_METRIC_L2 || metric == OMEN_METRIC_INNER_PRODUCT ||
+                           metric == OMEN_METRIC_COSINE;
+    return storage == OMEN_STORAGE_INT8 && dot_based && fast_dot_u8() &&
+           active_query_sums_u8() != &scalar_query_sums_u8;
+}
+
+/* The integer nearest v (ties to even), for |v| < 2^51: the same trick as quantize_int8. */
+inline double nearest(double v) noexcept {
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+    return (v + 0x1.8p52) - 0x1.8p52;
+#else
+    return std::nearbyint(v);
+#endif
+}
+
+/* Fills buf (kInt8QueryHead + 2 * padded64(dims) bytes, 8-byte aligned) from q. */
+void prepare_int8_query(const float* q, std::uint32_t dims, void* buf) noexcept {
+    auto* h = static_cast<int8_query*>(buf);
+    auto* d = static_cast<std::int8_t*>(buf) + kInt8QueryHead;
+    const std::uint32_t padded = padded64(dims);
+    std::int8_t* e = d + padded;
+    double lo = dims > 0 ? q[0] : 0.0, hi = lo;
+    for (std::uint32_t i = 1; i < dims; ++i) {
+        lo = std::min(lo, static_cast<double>(q[i]));
+        hi = std::max(hi, static_cast<double>(q[i]));
+    }
+    /* Any codes would do (sum and norm2 are those of the q~ they make); nearest ones keep q~
+     * close to q, so the multiplications by inverses need not be exact. */
+    const double qstep = (hi - lo) / 255.0;
+    const double fine = qstep / 254.0;
+    const double inv = qstep > 0.0 ? 1.0 / qstep : 0.0;
+    const double inv_fine = qstep > 0.0 ? 1.0 / fine : 0.0;
+    double sum = 0.0, norm2 = 0.0;
+    for (std::uint32_t i = 0; i < dims; ++i) {
+        const double k = std::min(255.0, std::max(0.0, nearest((q[i] - lo) * inv)));
+        const double f =
+            std::min(127.0, std::max(-127.0, nearest((q[i] - (lo + qstep * k)) * inv_fine)));
+        d[i] = static_cast<std::int8_t>(static_cast<int>(k) - 128);
+        e[i] = static_cast<std::int8_t>(f);
+        const double v = lo + qstep * k + fine * f;
+        sum += v;
+        norm2 += v * v;
+    }
+    std::memset(d + dims, 0, padded - dims);
+    std::memset(e + dims, 0, padded - dims);
+    h->base = lo + 128.0 * qstep;
+    h->qstep = qstep;
+    h->fine = fine;
+    h->sum = sum;
+    h->norm2 = norm2;
+    h->sums = active_query_sums_u8();
+    h->padded = padded;
+}
+
+/* q~.x and |x|^2 for the stored int8 vector part (see int8_query). */
+inline void int8_query_products(const OmenQuery* query, const std::uint8_t* part, std::size_t n,
+                                double* dot, double* xx) noexcept {
+    const auto* h = reinterpret_cast<const int8_query*>(query);
+    const auto* d = reinterpret_cast<const std::int8_t*>(query) + kInt8QueryHead;
+    std::int64_t s[4];
+    h->sums(part + 12, d, d + h->padded, n, s);
+    const double lo = load_float(part + 4), step = load_float(part + 8);
+    const double sum_c = static_cast<double>(s[3]);
+    const double sum_cc = static_cast<double>(s[2]) + 128.0 * sum_c;
+    *dot = lo * h->sum + step * (h->base * sum_c + h->qstep * static_cast<double>(s[0]) +
+                                 h->fine * static_cast<double>(s[1]));
+    *xx = static_cast<double>(n) * lo * lo + 2.0 * lo * step * sum_c + step * step * sum_cc;
+}
+
+float int8_query_l2(const OmenQuery* query, const std::uint8_t* part, std::size_t n) noexcept {
+    double dot, xx;
+    int8_query_products(query, part, n, &dot, &xx);
+    const double d = reinterpret_cast<const int8_query*>(query)->norm2 + xx - 2.0 * dot;
+    return static_cast<float>(d > 0.0 ? d : 0.0);
+}
+
+float int8_query_neg_dot(const OmenQuery* query, const std::uint8_t* part, std::size_t n) noexcept {
+    double dot, xx;
+    int8_query_products(query, part, n, &dot, &xx);
+    return static_cast<float>(-dot);
+}
+
+/* A float query as the float kernels below take it (what omen_query_prepare makes of it). */
+inline const OmenQuery* float_query(const float* q) noexcept {
+    return reinterpret_cast<const OmenQuery*>(q);
 }
 
 /* The l2, l1 and dot-product kernels for one storage, on stored bytes. */
@@ -351,7 +476,7 @@ extern "C" double omen_stored_lower_bound(const OmenBoundQuery* b, const uint8_t
 
     switch (b->metric) {
         case OMEN_METRIC_L2: {
-            const float d = k.l2(b->query, part, n);
+            const float d = k.l2(float_query(b->query), part, n);
             if (!std::isfinite(d)) return 0.0;
             const double l = std::sqrt(sum_at_least(d, n)) - e;
             if (!(l > 0.0)) return 0.0;
@@ -359,7 +484,7 @@ extern "C" double omen_stored_lower_bound(const OmenBoundQuery* b, const uint8_t
             return b2 > 0.0 ? std::sqrt(b2) * (1.0 - kSlack) : 0.0;
         }
         case OMEN_METRIC_L1: {
-            const float d = k.l1(b->query, part, n);
+            const float d = k.l1(float_query(b->query), part, n);
             if (!std::isfinite(d)) return 0.0;
             const double l = sum_at_least(d, n) - e;
             if (!(l > 0.0)) return 0.0;
@@ -368,16 +493,17 @@ extern "C" double omen_stored_lower_bound(const OmenBoundQuery* b, const uint8_t
         }
         case OMEN_METRIC_INNER_PRODUCT: {
             const double q = b->norm * (1.0 + kSlack);
-            const float xx = k.l2(b->buffer, part, n); /* buffer holds zeros: ||xh||^2 */
+            const float xx =
+                k.l2(float_query(b->buffer), part, n); /* buffer holds zeros: ||xh||^2 */
             if (!std::isfinite(xx)) return -std::numeric_limits<double>::infinity();
             const double nx = std::sqrt(sum_at_most(xx, n));
             if (!(q * (nx + e) <= 0x1p126)) return -std::numeric_limits<double>::infinity();
-            const double p = -static_cast<double>(k.neg_dot(b->query, part, n));
+            const double p = -static_cast<double>(k.neg_dot(float_query(b->query), part, n));
             return -p - q * e * (1.0 + kSlack) - (rho + kSlack) * q * (2.0 * nx + e) - 2.0 * under;
         }
         case OMEN_METRIC_COSINE: {
             if (!(b->norm > 0.0)) return 0.0;
-            const float d = k.l2(b->buffer, part, n); /* buffer holds the unit query */
+            const float d = k.l2(float_query(b->buffer), part, n); /* buffer holds the unit query */
             if (!std::isfinite(d)) return 0.0;
             const double l = std::sqrt(sum_at_least(d, n)) - 0x1p-23 - e;
             const double t = l > 0.0 ? l * l / 2.0 : 0.0;
@@ -443,6 +569,8 @@ extern "C" OmenStoredDistanceFn omen_stored_distance(OmenStorage storage,
                                                      OmenMetric metric) noexcept {
     using namespace omendb::simd;
     if (omen_stored_size(storage, 1) == 0) return nullptr;
+    if (uses_int8_query(storage, metric))
+        return metric == OMEN_METRIC_L2 ? &int8_query_l2 : &int8_query_neg_dot;
     const StoredKernels k = kernels_for_storage(storage);
     switch (metric) {
         case OMEN_METRIC_L2:
@@ -454,4 +582,20 @@ extern "C" OmenStoredDistanceFn omen_stored_distance(OmenStorage storage,
             return k.neg_dot;
     }
     return nullptr;
+}
+
+extern "C" size_t omen_query_size(OmenStorage storage, OmenMetric metric, uint32_t dims) noexcept {
+    using namespace omendb::simd;
+    if (uses_int8_query(storage, metric)) return kInt8QueryHead + 2 * size_t{padded64(dims)};
+    return sizeof(float) * size_t{dims};
+}
+
+extern "C" const OmenQuery* omen_query_prepare(OmenStorage storage, OmenMetric metric,
+                                               const float* q, uint32_t dims, void* buf) noexcept {
+    using namespace omendb::simd;
+    if (uses_int8_query(storage, metric))
+        prepare_int8_query(q, dims, buf);
+    else
+        std::memcpy(buf, q, sizeof(float) * size_t{dims});
+    return static_cast<const OmenQuery*>(buf);
 }

@@ -171,7 +171,8 @@ typedef struct OmenParams
 	OmenStorage storage;
 	uint32		stored_size;	/* bytes of a node's stored vector */
 	OmenDistanceFn distance;	/* index distance kernel, float against float */
-	OmenStoredDistanceFn stored_distance;	/* float query against a stored vector */
+	OmenStoredDistanceFn stored_distance;	/* prepared query against a stored vector */
+	uint32		query_size;		/* bytes of a prepared query (omen_query_size) */
 } OmenParams;
 
 /*
@@ -216,7 +217,7 @@ extern void OmenWriteNodeBytes(Relation index, const OmenParams *p, uint32 id, u
 extern bool OmenReplaceNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offset,
 								 uint32 len, const void *expected, const void *src);
 extern float OmenNodeDistance(Relation index, const OmenParams *p, uint32 id,
-							  const float *query, char *scratch);
+							  const OmenQuery *query, char *scratch);
 extern void OmenReadNodeVector(Relation index, const OmenParams *p, uint32 id, float *out,
 							   char *scratch);
 extern void OmenSetParams(OmenParams *p, uint32 dims, uint32 m, uint32 efc, OmenMetric metric,
@@ -242,20 +243,22 @@ typedef struct OmenSearcher
 {
 	OmenSearch *search;			/* core engine, from a backend-wide pool */
 	char	   *scratch;		/* one stored vector, for those that span pages */
+	void	   *query_buf;		/* p->query_size bytes */
+	const OmenQuery *query;		/* the vector searched for, prepared (OmenSearcherSetQuery) */
 	uint32	   *links;			/* one link list */
 	OmenCandidate *results;		/* one round's results */
 	uint32		results_cap;
 } OmenSearcher;
 
 extern void OmenSearcherInit(OmenSearcher *sr, const OmenParams *p, uint32 ef_max);
+extern void OmenSearcherSetQuery(OmenSearcher *sr, const OmenParams *p, const float *vec);
 extern void OmenSearcherBegin(OmenSearcher *sr, uint32 ef, uint32 id_bound);
 extern void OmenSearcherSeed(OmenSearcher *sr, uint32 id, float distance);
 extern void OmenSearcherExpand(OmenSearcher *sr, Relation index, const OmenParams *p,
-							   const float *query, uint32 level);
+							   uint32 level);
 extern uint32 OmenSearcherResults(OmenSearcher *sr);
 extern void OmenDescend(OmenSearcher *sr, Relation index, const OmenParams *p,
-						const float *query, OmenCandidate *ep, int from_level, int to_level,
-						uint32 id_bound);
+						OmenCandidate *ep, int from_level, int to_level, uint32 id_bound);
 
 /* ominsert.c: shared by inserts and vacuum's repairs */
 typedef struct OmenLinker
@@ -265,7 +268,9 @@ typedef struct OmenLinker
 	OmenSearcher sr;
 	uint32		id;				/* the node being linked */
 	OmenNodeHeader hdr;			/* its header */
-	const float *vec;			/* its vector */
+	const float *vec;			/* its vector (OmenLinkerSetVector) */
+	void	   *vq_buf;			/* p->query_size bytes */
+	const OmenQuery *vq;		/* vec, prepared */
 	char	   *slot;			/* one slot, for reading candidates */
 	float	   *decoded;		/* one candidate's vector, decoded from the slot */
 	float	   *cvecs;			/* candidate vectors, row-major */
@@ -278,6 +283,7 @@ typedef struct OmenLinker
 } OmenLinker;
 
 extern void OmenLinkerInit(OmenLinker *st, Relation index, const OmenParams *p);
+extern void OmenLinkerSetVector(OmenLinker *st, const float *vec);
 extern uint32 OmenLinkerSearch(OmenLinker *st, const float *vec, uint32 level,
 							   OmenCandidate *out);
 extern uint32 OmenLinkerSelect(OmenLinker *st, const OmenCandidate *cands, uint32 ncands,

@@ -421,11 +421,11 @@ OmenLinkerAddReverse(OmenLinker *st, uint32 nb, uint32 level, bool force)
 		 */
 		if (!force)
 		{
-			float		to_nb = OmenNodeDistance(st->index, p, nb, st->vec, st->sr.scratch);
+			float		to_nb = OmenNodeDistance(st->index, p, nb, st->vq, st->sr.scratch);
 			bool		covered = false;
 
 			for (uint32 i = 0; i < cap && !covered; i++)
-				covered = OmenNodeDistance(st->index, p, st->cur[i], st->vec,
+				covered = OmenNodeDistance(st->index, p, st->cur[i], st->vq,
 										   st->sr.scratch) < to_nb;
 			if (covered)
 				return false;
@@ -561,16 +561,17 @@ OmenLinkerSearch(OmenLinker *st, const float *vec, uint32 level, OmenCandidate *
 	OmenCandidate ep;
 	uint32		n = 0;
 
+	OmenSearcherSetQuery(&st->sr, &st->p, vec);
 	OmenReadMeta(st->index, &meta);
 	if (meta.entry_point == OMEN_INVALID_NODE || meta.max_level < (int32) level)
 		return 0;
 	ep.id = meta.entry_point;
-	ep.distance = OmenNodeDistance(st->index, &st->p, ep.id, vec, st->sr.scratch);
-	OmenDescend(&st->sr, st->index, &st->p, vec, &ep, meta.max_level, (int) level + 1,
+	ep.distance = OmenNodeDistance(st->index, &st->p, ep.id, st->sr.query, st->sr.scratch);
+	OmenDescend(&st->sr, st->index, &st->p, &ep, meta.max_level, (int) level + 1,
 				meta.node_count);
 	OmenSearcherBegin(&st->sr, st->p.ef_construction, meta.node_count);
 	OmenSearcherSeed(&st->sr, ep.id, ep.distance);
-	OmenSearcherExpand(&st->sr, st->index, &st->p, vec, level);
+	OmenSearcherExpand(&st->sr, st->index, &st->p, level);
 	n = OmenSearcherResults(&st->sr);
 	memcpy(out, st->sr.results, sizeof(OmenCandidate) * n);
 	return n;
@@ -645,6 +646,7 @@ OmenLinkerInit(OmenLinker *st, Relation index, const OmenParams *p)
 	st->id = OMEN_INVALID_NODE;
 	OmenSearcherInit(&st->sr, p, efc);
 	st->slot = palloc(p->slot_size);
+	st->vq_buf = palloc(p->query_size);
 	st->decoded = palloc(sizeof(float) * p->dims);
 	/* Selection may see ef_construction results plus a full list (vacuum's repair). */
 	st->cvecs = palloc(sizeof(float) * p->dims * Max(efc + cap, 2 * cap + 2));
@@ -654,6 +656,17 @@ OmenLinkerInit(OmenLinker *st, Relation index, const OmenParams *p)
 	st->next = palloc(sizeof(uint32) * 2 * p->m);
 	st->sorted = palloc(sizeof(OmenCandidate) * cap);
 	st->entries = palloc(sizeof(OmenCandidate) * Max(efc, cap));
+}
+
+/*
+ * Makes vec (dims floats, normalized for cosine) the vector being linked,
+ * which the reverse links measure against (prepared once, as st->vq).
+ */
+void
+OmenLinkerSetVector(OmenLinker *st, const float *vec)
+{
+	st->vec = vec;
+	st->vq = omen_query_prepare(st->p.storage, st->p.metric, vec, st->p.dims, st->vq_buf);
 }
 
 /* Inserts one prepared vector (dims floats, normalized for cosine) with its heap TID. */
@@ -669,7 +682,8 @@ OmenInsertVector(Relation index, const OmenParams *p, const float *vec, ItemPoin
 	int			top;
 
 	OmenLinkerInit(&st, index, p);
-	st.vec = vec;
+	OmenLinkerSetVector(&st, vec);
+	OmenSearcherSetQuery(&st.sr, p, vec);
 
 	LockPage(index, OMEN_UPDATE_LOCK, ShareLock);
 
@@ -693,10 +707,10 @@ OmenInsertVector(Relation index, const OmenParams *p, const float *vec, ItemPoin
 		OmenReadMeta(index, &meta);
 
 	ep.id = meta.entry_point;
-	ep.distance = OmenNodeDistance(index, p, ep.id, vec, st.sr.scratch);
+	ep.distance = OmenNodeDistance(index, p, ep.id, st.vq, st.sr.scratch);
 	top = meta.max_level;
 	if (top > level)
-		OmenDescend(&st.sr, index, p, vec, &ep, top, level + 1, meta.node_count);
+		OmenDescend(&st.sr, index, p, &ep, top, level + 1, meta.node_count);
 
 	{
 		uint32		nentries = 1;
@@ -710,7 +724,7 @@ OmenInsertVector(Relation index, const OmenParams *p, const float *vec, ItemPoin
 			OmenSearcherBegin(&st.sr, efc, meta.node_count);
 			for (uint32 i = 0; i < nentries; i++)
 				OmenSearcherSeed(&st.sr, st.entries[i].id, st.entries[i].distance);
-			OmenSearcherExpand(&st.sr, index, p, vec, (uint32) lc);
+			OmenSearcherExpand(&st.sr, index, p, (uint32) lc);
 			n = OmenSearcherResults(&st.sr);
 			memcpy(found, st.sr.results, sizeof(OmenCandidate) * n);
 			OmenConnect(&st, (uint32) lc, found, n);

@@ -177,11 +177,12 @@ OmenScanStart(IndexScanDesc scan, OmenScanOpaque so)
 		return;
 	}
 	so->id_bound = meta.node_count;
+	OmenSearcherSetQuery(&so->sr, &so->p, so->query);
 	ep.id = meta.entry_point;
-	ep.distance = OmenNodeDistance(scan->indexRelation, &so->p, ep.id, so->query,
+	ep.distance = OmenNodeDistance(scan->indexRelation, &so->p, ep.id, so->sr.query,
 								   so->sr.scratch);
 	if (meta.max_level > 0)
-		OmenDescend(&so->sr, scan->indexRelation, &so->p, so->query, &ep, meta.max_level, 1,
+		OmenDescend(&so->sr, scan->indexRelation, &so->p, &ep, meta.max_level, 1,
 					so->id_bound);
 	OmenSearcherBegin(&so->sr, ef, so->id_bound);
 	OmenSearcherSeed(&so->sr, ep.id, ep.distance);
@@ -249,7 +250,7 @@ OmenScanNextRound(IndexScanDesc scan, OmenScanOpaque so)
 	const OmenParams *p = &so->p;
 	uint32		n;
 
-	OmenSearcherExpand(&so->sr, index, p, so->query, 0);
+	OmenSearcherExpand(&so->sr, index, p, 0);
 	n = OmenSearcherResults(&so->sr);
 	so->nbatch = 0;
 	so->pos = 0;

@@ -74,9 +74,21 @@ OmenSearcherInit(OmenSearcher *sr, const OmenParams *p, uint32 ef_max)
 {
 	sr->search = OmenSearchAcquire();
 	sr->scratch = palloc(p->stored_size);
+	sr->query_buf = palloc(p->query_size);
+	sr->query = NULL;
 	sr->links = palloc(sizeof(uint32) * 2 * p->m);
 	sr->results_cap = Max(ef_max, 1);
 	sr->results = palloc(sizeof(OmenCandidate) * sr->results_cap);
+}
+
+/*
+ * Makes vec (dims floats, normalized for cosine) the vector the searcher
+ * measures against, prepared once for the index's stored-distance kernel.
+ */
+void
+OmenSearcherSetQuery(OmenSearcher *sr, const OmenParams *p, const float *vec)
+{
+	sr->query = omen_query_prepare(p->storage, p->metric, vec, p->dims, sr->query_buf);
 }
 
 /* Starts a new search of width ef over ids below id_bound. */
@@ -118,9 +130,10 @@ typedef struct OmenPending
  * pages goes through OmenNodeDistance.
  */
 static void
-OmenOfferDistances(OmenSearcher *sr, Relation index, const OmenParams *p, const float *query,
-				   OmenPending *todo, uint32 n)
+OmenOfferDistances(OmenSearcher *sr, Relation index, const OmenParams *p, OmenPending *todo,
+				   uint32 n)
 {
+	const OmenQuery *query = sr->query;
 	uint32		vlen = p->stored_size;
 
 	/* Insertion sort by stream block: n is at most 2m. */
@@ -178,8 +191,7 @@ OmenOfferDistances(OmenSearcher *sr, Relation index, const OmenParams *p, const 
  * reading their neighbour lists and the neighbours' vectors from pages.
  */
 void
-OmenSearcherExpand(OmenSearcher *sr, Relation index, const OmenParams *p,
-				   const float *query, uint32 level)
+OmenSearcherExpand(OmenSearcher *sr, Relation index, const OmenParams *p, uint32 level)
 {
 	uint32		c;
 	uint32		nlinks = OmenLinkCount(p, level);
@@ -214,7 +226,7 @@ OmenSearcherExpand(OmenSearcher *sr, Relation index, const OmenParams *p,
 			OmenPrefetchStream(index, todo[n].stream_block, todo[n].offset, p->stored_size);
 			n++;
 		}
-		OmenOfferDistances(sr, index, p, query, todo, n);
+		OmenOfferDistances(sr, index, p, todo, n);
 	}
 }
 
@@ -230,14 +242,14 @@ OmenSearcherResults(OmenSearcher *sr)
  * to to_level; ep (id and distance) is updated in place.
  */
 void
-OmenDescend(OmenSearcher *sr, Relation index, const OmenParams *p, const float *query,
-			OmenCandidate *ep, int from_level, int to_level, uint32 id_bound)
+OmenDescend(OmenSearcher *sr, Relation index, const OmenParams *p, OmenCandidate *ep,
+			int from_level, int to_level, uint32 id_bound)
 {
 	for (int level = from_level; level >= to_level; level--)
 	{
 		OmenSearcherBegin(sr, 1, id_bound);
 		OmenSearcherSeed(sr, ep->id, ep->distance);
-		OmenSearcherExpand(sr, index, p, query, (uint32) level);
+		OmenSearcherExpand(sr, index, p, (uint32) level);
 		if (OmenSearcherResults(sr) > 0)
 			*ep = sr->results[0];
 	}

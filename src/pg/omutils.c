@@ -72,6 +72,7 @@ OmenSetParams(OmenParams *p, uint32 dims, uint32 m, uint32 efc, OmenMetric metri
 	p->slot_size = omen_slot_size(storage, m, dims);
 	p->distance = omen_index_distance(metric);
 	p->stored_distance = omen_stored_distance(storage, metric);
+	p->query_size = (uint32) omen_query_size(storage, metric, dims);
 }
 
 /* Fills a fresh metapage for an empty graph with parameters p. */
@@ -289,7 +290,9 @@ OmenReadStream(Relation index, uint32 j)
 }
 
 /*
- * Hints the CPU to fetch the first lines of len bytes at offset of stream
+ * Hints the CPU to fetch the first lines (up to 1 KiB: all of an int8
+ * vector of 784 dimensions; more only competes with the distances already
+ * running, measured on float4) of len bytes at offset of stream
  * block j, without pinning it: the buffer that last held the block is a
  * fixed place in the buffer pool, and a prefetch of a buffer that has since
  * been reused merely wastes a cache line.  Does nothing for a block never
@@ -308,7 +311,7 @@ OmenPrefetchStream(Relation index, uint32 j, uint32 offset, uint32 len)
 	if (!BufferIsValid(hint))
 		return;
 	at = (const char *) BufferGetBlock(hint) + OMEN_PAGE_CONTENT_OFFSET + offset;
-	for (uint32 b = 0; b < Min(len, 8 * 64); b += 64)
+	for (uint32 b = 0; b < Min(len, 16 * 64); b += 64)
 		__builtin_prefetch(at + b);
 	if (hint > 0)
 		__builtin_prefetch(GetBufferDescriptor(hint - 1), 1);
@@ -454,7 +457,7 @@ OmenReplaceNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offs
 }
 
 /*
- * Index distance between query and node id's stored vector, computed on the
+ * Index distance between a prepared query and node id's stored vector, computed on the
  * page itself when the vector lies within one page.  A float4 vector that
  * spans pages is measured piece by piece and the partial sums added (every
  * index distance is a sum over dimensions), with no copy; a half or int8
@@ -462,7 +465,7 @@ OmenReplaceNodeBytes(Relation index, const OmenParams *p, uint32 id, uint32 offs
  * scratch (p->stored_size bytes) first.
  */
 float
-OmenNodeDistance(Relation index, const OmenParams *p, uint32 id, const float *query,
+OmenNodeDistance(Relation index, const OmenParams *p, uint32 id, const OmenQuery *query,
 				 char *scratch)
 {
 	uint64		pos = (uint64) id * p->slot_size + OMEN_VECTOR_OFFSET(p->m);
@@ -492,7 +495,8 @@ OmenNodeDistance(Relation index, const OmenParams *p, uint32 id, const float *qu
 		Buffer		buf = OmenReadStream(index, (uint32) (pos / U));
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		d += p->distance(query + done,
+		/* float4's prepared query is the float query itself */
+		d += p->distance((const float *) query + done,
 						 (const float *) (PageGetContents(BufferGetPage(buf)) + r), count);
 		UnlockReleaseBuffer(buf);
 		done += count;

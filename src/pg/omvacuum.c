@@ -89,11 +89,12 @@ OmenSetNodeFlags(Relation index, const OmenParams *p, uint32 id, uint8 flags)
 }
 
 /*
- * Appends candidate c (with its distance to base) to vs->found[0..n) unless
- * it is the node itself, deleted, or already there.  Returns the new count.
+ * Appends candidate c (with its distance to the vector the linker's searcher
+ * holds, which OmenLinkerSearch prepared) to vs->found[0..n) unless it is
+ * the node itself, deleted, or already there.  Returns the new count.
  */
 static uint32
-OmenAddCandidate(OmenVacuumState *vs, uint32 c, uint32 self, const float *base, uint32 n)
+OmenAddCandidate(OmenVacuumState *vs, uint32 c, uint32 self, uint32 n)
 {
 	if (c == self || IS_DELETED(vs, c) || c >= vs->nnodes)
 		return n;
@@ -101,7 +102,7 @@ OmenAddCandidate(OmenVacuumState *vs, uint32 c, uint32 self, const float *base, 
 		if (vs->found[j].id == c)
 			return n;
 	vs->found[n].id = c;
-	vs->found[n].distance = OmenNodeDistance(vs->index, &vs->p, c, base,
+	vs->found[n].distance = OmenNodeDistance(vs->index, &vs->p, c, vs->linker.sr.query,
 											 vs->linker.sr.scratch);
 	return n + 1;
 }
@@ -156,7 +157,7 @@ OmenRepairList(OmenVacuumState *vs, uint32 id, const OmenNodeHeader *hdr, uint32
 			{
 				uint32		r;
 
-				OmenSearcherExpand(&st->sr, vs->index, p, base, level);
+				OmenSearcherExpand(&st->sr, vs->index, p, level);
 				r = OmenSearcherResults(&st->sr);
 				if (r == 0)
 					break;
@@ -181,10 +182,10 @@ OmenRepairList(OmenVacuumState *vs, uint32 id, const OmenNodeHeader *hdr, uint32
 				OmenReadHeader(vs->index, p, c, &dhdr);
 				OmenReadLinks(vs->index, p, c, &dhdr, level, vs->hop);
 				for (uint32 h = 0; h < cap && vs->hop[h] != OMEN_INVALID_NODE; h++)
-					n = OmenAddCandidate(vs, vs->hop[h], id, base, n);
+					n = OmenAddCandidate(vs, vs->hop[h], id, n);
 			}
 			else
-				n = OmenAddCandidate(vs, c, id, base, n);
+				n = OmenAddCandidate(vs, c, id, n);
 		}
 		qsort(vs->found, n, sizeof(OmenCandidate), OmenCandidateCmp);
 		nkept = OmenLinkerSelect(st, vs->found, Min(n, p->ef_construction + cap), cap, id,
@@ -265,7 +266,7 @@ OmenReconnectOrphans(OmenVacuumState *vs)
 			continue;
 		OmenReadNodeVector(vs->index, p, id, base, st->sr.scratch);
 		st->id = id;
-		st->vec = base;
+		OmenLinkerSetVector(st, base);
 		n = OmenLinkerSearch(st, base, 0, vs->found);
 		nkept = OmenLinkerSelect(st, vs->found, n, p->m, id, chosen);
 		OmenLinkerLinkBack(st, chosen, nkept, 0);

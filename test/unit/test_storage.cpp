@@ -75,8 +75,8 @@ class Int8KernelTest : public ::testing::TestWithParam<Isa> {
     const KernelSet& k() const { return *omendb::simd::kernels_for(GetParam()); }
 };
 
-void check_all(const KernelSet& k, const float* q, const std::uint8_t* c, std::size_t n,
-               float lo, float step, const std::string& what) {
+void check_all(const KernelSet& k, const float* q, const std::uint8_t* c, std::size_t n, float lo,
+               float step, const std::string& what) {
     SCOPED_TRACE(what + " n=" + std::to_string(n));
     EXPECT_TRUE(within(k.l2_squared_u8(q, c, n, lo, step), ref_l2(q, c, n, lo, step), n));
     EXPECT_TRUE(within(k.inner_product_u8(q, c, n, lo, step), ref_ip(q, c, n, lo, step), n));
@@ -107,7 +107,8 @@ TEST_P(Int8KernelTest, MatchesDoubleReference) {
     }
 }
 
-/* Codes and queries on a grid of small integers sum exactly: the kernels count every element once. */
+/* Codes and queries on a grid of small integers sum exactly: the kernels count every element once.
+ */
 TEST_P(Int8KernelTest, ExactOnSmallIntegers) {
     std::mt19937_64 rng(9);
     std::uniform_int_distribution<int> small(0, 15);
@@ -155,8 +156,8 @@ TEST_P(Int8KernelTest, NeverReadsOutsideTheArrays) {
 TEST_P(Int8KernelTest, DecodeIsTheKernelsReconstruction) {
     std::mt19937_64 rng(78);
     std::uniform_int_distribution<int> byte(0, 255);
-    const float ranges[][2] = {{-1.0f, 2.0f / 255}, {1000.0f, 0.01f}, {-3e-3f, 1e-5f},
-                               {5.0f, 0.0f},        {-1e10f, 1e8f}};
+    const float ranges[][2] = {
+        {-1.0f, 2.0f / 255}, {1000.0f, 0.01f}, {-3e-3f, 1e-5f}, {5.0f, 0.0f}, {-1e10f, 1e8f}};
     for (const auto& rg : ranges) {
         for (std::size_t n : test_dims()) {
             if (n == 0) continue;
@@ -230,6 +231,72 @@ TEST(DotU8, NeverReadsOutsideTheArrays) {
             b[i] = static_cast<std::uint8_t>(255 - i);
         }
         EXPECT_EQ(k(a, b, n), omendb::simd::scalar_dot_u8(a, b, n)) << n;
+    }
+}
+
+/* The four sums of a prepared query (distance.hpp): VNNI against the reference, exact, at the
+ * extremes of every operand, misaligned, and never reading c past n (d and e are padded). */
+TEST(QuerySumsU8, KernelsAreExact) {
+    std::mt19937_64 rng(7);
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::vector<omendb::simd::query_sums_u8_kernel> kernels = {&omendb::simd::scalar_query_sums_u8};
+    if (omendb::simd::avx512vnni_query_sums_u8() != nullptr &&
+        omendb::simd::avx512_vnni_supported())
+        kernels.push_back(omendb::simd::avx512vnni_query_sums_u8());
+    std::vector<std::size_t> dims = test_dims();
+    dims.push_back(16000);
+    for (std::size_t n : dims) {
+        const std::size_t padded = (n + 63) / 64 * 64;
+        std::vector<std::uint8_t> c(n + 1);
+        std::vector<std::int8_t> d(padded, 0), e(padded, 0);
+        for (std::size_t i = 0; i <= n; ++i) c[i] = static_cast<std::uint8_t>(byte(rng));
+        for (std::size_t i = 0; i < n; ++i) {
+            d[i] = static_cast<std::int8_t>(byte(rng) - 128);
+            e[i] = static_cast<std::int8_t>(byte(rng) - 128);
+        }
+        if (n > 3) {
+            c[1] = 255, d[1] = -128, e[1] = 127; /* the largest products of either sign */
+            c[2] = 255, d[2] = 127, e[2] = -128;
+        }
+        if (n == 16000) std::fill(c.begin(), c.end(), 255), std::fill(d.begin(), d.end(), -128);
+        for (int shift = 0; shift < 2; ++shift) {
+            const std::uint8_t* cc = c.data() + shift;
+            std::int64_t want[4] = {0, 0, 0, 0};
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::int64_t x = cc[i];
+                want[0] += x * d[i];
+                want[1] += x * e[i];
+                want[2] += x * (x - 128);
+                want[3] += x;
+            }
+            for (auto k : kernels) {
+                std::int64_t got[4] = {-1, -1, -1, -1};
+                k(cc, d.data(), e.data(), n, got);
+                for (int j = 0; j < 4; ++j) ASSERT_EQ(got[j], want[j]) << n << " sum " << j;
+            }
+        }
+    }
+}
+
+TEST(QuerySumsU8, NeverReadsPastTheCodes) {
+    const auto k = omendb::simd::avx512vnni_query_sums_u8();
+    if (k == nullptr || !omendb::simd::avx512_vnni_supported())
+        GTEST_SKIP() << "no AVX-512 VNNI here";
+    for (std::size_t n : {1, 63, 64, 65, 127, 128, 129, 200, 784}) {
+        guarded_region rc(n);
+        ASSERT_TRUE(rc.ok());
+        std::uint8_t* c = rc.at_end<std::uint8_t>(n);
+        const std::size_t padded = (n + 63) / 64 * 64;
+        std::vector<std::int8_t> d(padded, 0), e(padded, 0);
+        for (std::size_t i = 0; i < n; ++i) {
+            c[i] = static_cast<std::uint8_t>(i * 7);
+            d[i] = static_cast<std::int8_t>(static_cast<int>(i % 256) - 128);
+            e[i] = static_cast<std::int8_t>(static_cast<int>(i * 3 % 255) - 127);
+        }
+        std::int64_t got[4], want[4];
+        k(c, d.data(), e.data(), n, got);
+        omendb::simd::scalar_query_sums_u8(c, d.data(), e.data(), n, want);
+        for (int j = 0; j < 4; ++j) EXPECT_EQ(got[j], want[j]) << n << " sum " << j;
     }
 }
 
@@ -423,6 +490,14 @@ TEST(StorageFormat, Int8DecodingStaysInRange) {
     }
 }
 
+/* q prepared for (s, m); the buffer lives until the next call. */
+const OmenQuery* prepared(OmenStorage s, OmenMetric m, const std::vector<float>& q) {
+    static std::vector<double> buf; /* 8-byte aligned */
+    const auto dims = static_cast<std::uint32_t>(q.size());
+    buf.assign(omen_query_size(s, m, dims) / sizeof(double) + 1, 0.0);
+    return omen_query_prepare(s, m, q.data(), dims, buf.data());
+}
+
 /* The stored-distance functions are the kernels on the decoded vector. */
 TEST(StorageFormat, DistanceMatchesDecodedKernels) {
     std::mt19937_64 rng(12);
@@ -438,11 +513,66 @@ TEST(StorageFormat, DistanceMatchesDecodedKernels) {
             OmenStoredDistanceFn fn = omen_stored_distance(s, m);
             ASSERT_NE(fn, nullptr);
             const float want = omen_index_distance(m)(q.data(), y.data(), dims);
-            EXPECT_NEAR(fn(q.data(), part.data(), dims), want, 1e-3f * (1.0f + std::fabs(want)))
+            EXPECT_NEAR(fn(prepared(s, m, q), part.data(), dims), want,
+                        1e-3f * (1.0f + std::fabs(want)))
                 << omen_storage_name(s) << " metric " << m;
         }
     }
     EXPECT_EQ(omen_stored_distance(OMEN_STORAGE_INT8, static_cast<OmenMetric>(0)), nullptr);
+}
+
+/* Where VNNI is in use, int8 L2, inner product and cosine measure prepared (two-code) queries,
+ * L1 and the other storages the float query itself. */
+TEST(StorageFormat, PreparedQueryFormPerStorage) {
+    const bool vnni = omendb::simd::fast_dot_u8();
+    for (OmenStorage s : k_storages)
+        for (OmenMetric m : k_metrics) {
+            const bool codes = vnni && s == OMEN_STORAGE_INT8 && m != OMEN_METRIC_L1;
+            EXPECT_EQ(omen_query_size(s, m, 100), codes ? 64u + 2u * 128u : 400u)
+                << omen_storage_name(s) << " metric " << m;
+        }
+}
+
+/* The prepared int8 distance on data that strains it: a large common offset (the distance is a
+ * small difference of large norms), a constant query (no range to spread codes over), one
+ * dimension, wide ranges, and a query equal to the stored vector's own decoding. */
+TEST(StorageFormat, PreparedInt8DistanceOnHardData) {
+    std::mt19937_64 rng(21);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    struct Case {
+        std::uint32_t dims;
+        float offset, scale, qscale;
+    };
+    for (const Case& c :
+         {Case{784, 1000.0f, 1.0f, 1.0f}, Case{128, 0.0f, 1.0f, 0.0f}, Case{1, 3.0f, 1.0f, 1.0f},
+          Case{300, 0.0f, 1e6f, 1e6f}, Case{65, -50.0f, 1e-3f, 1e-3f}}) {
+        std::vector<float> x(c.dims), q(c.dims), y(c.dims);
+        for (auto& v : x) v = c.offset + c.scale * g(rng);
+        for (auto& v : q) v = c.offset + c.qscale * g(rng);
+        for (OmenMetric m : {OMEN_METRIC_L2, OMEN_METRIC_INNER_PRODUCT}) {
+            const auto part = encode(OMEN_STORAGE_INT8, m, x);
+            omen_stored_decode(OMEN_STORAGE_INT8, part.data(), c.dims, y.data());
+            OmenStoredDistanceFn fn = omen_stored_distance(OMEN_STORAGE_INT8, m);
+            double want = 0.0, scale = 0.0;
+            for (std::uint32_t i = 0; i < c.dims; ++i) {
+                const double dq = q[i], dy = y[i];
+                want += m == OMEN_METRIC_L2 ? (dq - dy) * (dq - dy) : -dq * dy;
+                scale += m == OMEN_METRIC_L2 ? (dq - dy) * (dq - dy) + dq * dq * 1e-9
+                                             : std::fabs(dq * dy);
+            }
+            const double got = fn(prepared(OMEN_STORAGE_INT8, m, q), part.data(), c.dims);
+            EXPECT_NEAR(got, want, 1e-4 * scale + 1e-30)
+                << "dims " << c.dims << " offset " << c.offset << " metric " << m;
+            /* Against its own decoding the L2 distance is (nearly) zero. */
+            if (m == OMEN_METRIC_L2) {
+                double norm2 = 0.0;
+                for (float v : y) norm2 += static_cast<double>(v) * v;
+                EXPECT_LE(fn(prepared(OMEN_STORAGE_INT8, m, y), part.data(), c.dims),
+                          1e-6 * norm2 / c.dims + 1e-30)
+                    << "dims " << c.dims;
+            }
+        }
+    }
 }
 
 /* ------------------------------------------------------------------------
