@@ -296,35 +296,60 @@ void prepare_int8_query(const float* q, std::uint32_t dims, void* buf) noexcept 
     auto* d = static_cast<std::int8_t*>(buf) + kInt8QueryHead;
     const std::uint32_t padded = padded64(dims);
     std::int8_t* e = d + padded;
-    double lo = dims > 0 ? q[0] : 0.0, hi = lo;
-    for (std::uint32_t i = 1; i < dims; ++i) {
-        lo = std::min(lo, static_cast<double>(q[i]));
-        hi = std::max(hi, static_cast<double>(q[i]));
+    /* Range: independent lanes, not one chain of 2 * dims dependent comparisons. */
+    constexpr std::uint32_t lanes = 8;
+    float mn[lanes], mx[lanes];
+    for (std::uint32_t j = 0; j < lanes; ++j) mn[j] = mx[j] = dims > 0 ? q[0] : 0.0f;
+    std::uint32_t i = 0;
+    for (; i + lanes <= dims; i += lanes)
+        for (std::uint32_t j = 0; j < lanes; ++j) {
+            mn[j] = q[i + j] < mn[j] ? q[i + j] : mn[j];
+            mx[j] = q[i + j] > mx[j] ? q[i + j] : mx[j];
+        }
+    for (; i < dims; ++i) {
+        mn[0] = q[i] < mn[0] ? q[i] : mn[0];
+        mx[0] = q[i] > mx[0] ? q[i] : mx[0];
     }
-    /* Any codes would do (sum and norm2 are those of the q~ they make); nearest ones keep q~
+    double lo = mn[0], hi = mx[0];
+    for (std::uint32_t j = 1; j < lanes; ++j) {
+        lo = std::min(lo, static_cast<double>(mn[j]));
+        hi = std::max(hi, static_cast<double>(mx[j]));
+    }
+    /* Any codes would do (the sums below are those of the q~ they make); nearest ones keep q~
      * close to q, so the multiplications by inverses need not be exact. */
     const double qstep = (hi - lo) / 255.0;
     const double fine = qstep / 254.0;
     const double inv = qstep > 0.0 ? 1.0 / qstep : 0.0;
     const double inv_fine = qstep > 0.0 ? 1.0 / fine : 0.0;
-    double sum = 0.0, norm2 = 0.0;
-    for (std::uint32_t i = 0; i < dims; ++i) {
+    std::int64_t sd = 0, se = 0, sdd = 0, see = 0, sde = 0;
+    for (i = 0; i < dims; ++i) {
         const double k = std::min(255.0, std::max(0.0, nearest((q[i] - lo) * inv)));
         const double f =
             std::min(127.0, std::max(-127.0, nearest((q[i] - (lo + qstep * k)) * inv_fine)));
-        d[i] = static_cast<std::int8_t>(static_cast<int>(k) - 128);
-        e[i] = static_cast<std::int8_t>(f);
-        const double v = lo + qstep * k + fine * f;
-        sum += v;
-        norm2 += v * v;
+        const std::int64_t di = static_cast<std::int64_t>(k) - 128;
+        const std::int64_t ei = static_cast<std::int64_t>(f);
+        d[i] = static_cast<std::int8_t>(di);
+        e[i] = static_cast<std::int8_t>(ei);
+        sd += di;
+        se += ei;
+        sdd += di * di;
+        see += ei * ei;
+        sde += di * ei;
     }
     std::memset(d + dims, 0, padded - dims);
     std::memset(e + dims, 0, padded - dims);
-    h->base = lo + 128.0 * qstep;
+    /* sum q~ and sum q~^2 from exact integer sums: q~ = base + qstep d + fine e. */
+    const double base = lo + 128.0 * qstep;
+    const double n = static_cast<double>(dims);
+    h->base = base;
     h->qstep = qstep;
     h->fine = fine;
-    h->sum = sum;
-    h->norm2 = norm2;
+    h->sum = n * base + qstep * static_cast<double>(sd) + fine * static_cast<double>(se);
+    h->norm2 =
+        n * base * base + qstep * qstep * static_cast<double>(sdd) +
+        fine * fine * static_cast<double>(see) +
+        2.0 * (base * qstep * static_cast<double>(sd) + base * fine * static_cast<double>(se) +
+               qstep * fine * static_cast<double>(sde));
     h->sums = active_query_sums_u8();
     h->padded = padded;
 }

@@ -683,7 +683,7 @@ OmenInsertVector(Relation index, const OmenParams *p, const float *vec, ItemPoin
 
 	OmenLinkerInit(&st, index, p);
 	OmenLinkerSetVector(&st, vec);
-	OmenSearcherSetQuery(&st.sr, p, vec);
+	st.sr.query = st.vq;		/* the search measures against the same vector */
 
 	LockPage(index, OMEN_UPDATE_LOCK, ShareLock);
 

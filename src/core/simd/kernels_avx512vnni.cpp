@@ -75,9 +75,26 @@ void query_sums_u8_vnni(const std::uint8_t* c, const std::int8_t* d, const std::
                         std::size_t n, std::int64_t out[4]) noexcept {
     const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
     const __m512i ones = _mm512_set1_epi8(1);
+    /* Two sets of accumulators over pairs of whole blocks halve the dependency chains (the loop
+     * is latency-bound); the tail block is masked into the first set. */
     __m512i cd = _mm512_setzero_si512(), ce = _mm512_setzero_si512();
     __m512i cc = _mm512_setzero_si512(), cs = _mm512_setzero_si512();
-    for (std::size_t i = 0; i < n; i += 64) {
+    __m512i cd1 = _mm512_setzero_si512(), ce1 = _mm512_setzero_si512();
+    __m512i cc1 = _mm512_setzero_si512(), cs1 = _mm512_setzero_si512();
+    std::size_t i = 0;
+    for (; i + 128 <= n; i += 128) {
+        const __m512i c0 = _mm512_loadu_si512(c + i);
+        const __m512i c1 = _mm512_loadu_si512(c + i + 64);
+        cd = _mm512_dpbusd_epi32(cd, c0, _mm512_loadu_si512(d + i));
+        cd1 = _mm512_dpbusd_epi32(cd1, c1, _mm512_loadu_si512(d + i + 64));
+        ce = _mm512_dpbusd_epi32(ce, c0, _mm512_loadu_si512(e + i));
+        ce1 = _mm512_dpbusd_epi32(ce1, c1, _mm512_loadu_si512(e + i + 64));
+        cc = _mm512_dpbusd_epi32(cc, c0, _mm512_xor_si512(c0, flip));
+        cc1 = _mm512_dpbusd_epi32(cc1, c1, _mm512_xor_si512(c1, flip));
+        cs = _mm512_dpbusd_epi32(cs, c0, ones);
+        cs1 = _mm512_dpbusd_epi32(cs1, c1, ones);
+    }
+    for (; i < n; i += 64) {
         const std::size_t k = n - i < 64 ? n - i : 64;
         const __mmask64 m = k == 64 ? ~__mmask64(0) : (__mmask64(1) << k) - 1;
         const __m512i cv = _mm512_maskz_loadu_epi8(m, c + i);
@@ -86,6 +103,10 @@ void query_sums_u8_vnni(const std::uint8_t* c, const std::int8_t* d, const std::
         cc = _mm512_dpbusd_epi32(cc, cv, _mm512_xor_si512(cv, flip));
         cs = _mm512_dpbusd_epi32(cs, cv, ones);
     }
+    cd = _mm512_add_epi32(cd, cd1);
+    ce = _mm512_add_epi32(ce, ce1);
+    cc = _mm512_add_epi32(cc, cc1);
+    cs = _mm512_add_epi32(cs, cs1);
     /* The four lane sums at once: pairs within 128-bit chunks, then the four chunks.  (The
      * all-ones maskz forms are the plain instructions; GCC 12's unmasked intrinsics trip
      * -Wuninitialized, as in lane_sum.) */
