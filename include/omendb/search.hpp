@@ -27,7 +27,8 @@
  *            stale duplicates (a node re-queued by a later round); next()
  *            skips those that are already expanded.
  *   w_       the round's results, a max-heap on (distance, id), size <= ef.
- *   d_       the pool, a min-heap on (distance, id).
+ *   d_       the pool: appended to unordered (most scans never need it), made
+ *            a min-heap on (distance, id) only when a round hands over.
  *
  * Invariants.  Every offered node is in exactly one of w_, d_ or the
  * returned set; offer() relies on the caller's visit() to offer a node only
@@ -163,11 +164,8 @@ class search_state {
     /* Grows the visited array to cover id (at least doubling). */
     void grow(uint32_t id);
 
-    /* Pushes a candidate into the pool. */
-    void pool_push(const OmenCandidate& cand) {
-        d_.push_back(cand);
-        std::push_heap(d_.begin(), d_.end(), candidate_greater());
-    }
+    /* Puts a candidate into the pool (unordered until results() needs it). */
+    void pool_push(const OmenCandidate& cand) { d_.push_back(cand); }
 
     std::vector<stamp_t> stamps_;
     uint32_t epoch_ = 0; /* even; 0 only before the first begin() */

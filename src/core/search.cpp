@@ -13,7 +13,8 @@
  * Round hand-over (results()).  W is sorted ascending and written out; those
  * nodes are now returned and leave the search for good.  Any that did not
  * fit in the caller's buffer go back to the pool, so nothing reachable is
- * ever lost.  Then W is refilled with the ef best of the pool and each of
+ * ever lost.  Then the pool, kept unordered until now, is made a heap, W is
+ * refilled with the ef best of it and each of
  * them that has not been expanded is queued in C (C keeps the frontier it
  * already had).  The next round is again plain Algorithm 2 from that state.
  *
@@ -86,6 +87,7 @@ uint32_t search_state::results(OmenCandidate* out, uint32_t max) {
     w_.clear();
 
     if (!keep_pool_) return n;
+    std::make_heap(d_.begin(), d_.end(), candidate_greater()); /* O(n), once per round */
     while (w_.size() < ef_ && !d_.empty()) {
         std::pop_heap(d_.begin(), d_.end(), candidate_greater());
         const OmenCandidate cand = d_.back();
