@@ -406,6 +406,16 @@ OmenStatus	omen_search_begin(OmenSearch *s, uint32_t ef, uint32_t id_bound,
  */
 int			omen_search_visit(OmenSearch *s, uint32_t id) OMEN_NOEXCEPT;
 
+/*
+ * Visits ids[0..n) in order, stopping at the first OMEN_INVALID_NODE (the
+ * end of a link list), and writes those not visited before to fresh, in
+ * order.  Returns how many, or -1 if out of memory.  Same as calling
+ * omen_search_visit on each, but the visited marks are all fetched first,
+ * so their cache misses overlap.
+ */
+int			omen_search_visit_list(OmenSearch *s, const uint32_t *ids, uint32_t n,
+								   uint32_t *fresh) OMEN_NOEXCEPT;
+
 /* Offers a visited node and its distance to the current round. Returns 0, or -1 if out of memory. */
 int			omen_search_offer(OmenSearch *s, uint32_t id, float distance) OMEN_NOEXCEPT;
 

@@ -174,6 +174,22 @@ int omen_search_visit(OmenSearch* s, uint32_t id) noexcept {
 }
 
 /* See omendb.h. */
+int omen_search_visit_list(OmenSearch* s, const uint32_t* ids, uint32_t n,
+                           uint32_t* fresh) noexcept {
+    if (s == nullptr) return -1;
+    uint32_t len = 0;
+    while (len < n && ids[len] != OMEN_INVALID_NODE) s->state.prefetch_visit(ids[len++]);
+    try {
+        int k = 0;
+        for (uint32_t i = 0; i < len; i++)
+            if (s->state.visit(ids[i])) fresh[k++] = ids[i];
+        return k;
+    } catch (...) {
+        return -1;
+    }
+}
+
+/* See omendb.h. */
 int omen_search_offer(OmenSearch* s, uint32_t id, float distance) noexcept {
     if (s == nullptr) return -1;
     try {

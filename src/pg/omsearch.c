@@ -197,29 +197,25 @@ OmenSearcherExpand(OmenSearcher *sr, Relation index, const OmenParams *p, uint32
 	uint32		nlinks = OmenLinkCount(p, level);
 	OmenNodeHeader hdr;
 	OmenPending todo[2 * OMEN_MAX_M];
+	uint32		fresh[2 * OMEN_MAX_M];
 
 	while ((c = omen_search_next(sr->search)) != OMEN_INVALID_NODE)
 	{
 		uint32		n = 0;
+		int			nfresh;
 
 		CHECK_FOR_INTERRUPTS();
 		if (level > 0)
 			OmenReadHeader(index, p, c, &hdr);
 		OmenReadLinks(index, p, c, &hdr, level, sr->links);
-		for (uint32 i = 0; i < nlinks; i++)
+		nfresh = omen_search_visit_list(sr->search, sr->links, nlinks, fresh);
+		if (nfresh < 0)
+			OmenRaiseError(OMEN_ERR_OUT_OF_MEMORY, NULL);
+		for (int i = 0; i < nfresh; i++)
 		{
-			uint32		e = sr->links[i];
-			int			r;
-			uint64		pos;
+			uint32		e = fresh[i];
+			uint64		pos = (uint64) e * p->slot_size + OMEN_VECTOR_OFFSET(p->m);
 
-			if (e == OMEN_INVALID_NODE)
-				break;
-			r = omen_search_visit(sr->search, e);
-			if (r == 0)
-				continue;
-			if (r < 0)
-				OmenRaiseError(OMEN_ERR_OUT_OF_MEMORY, NULL);
-			pos = (uint64) e * p->slot_size + OMEN_VECTOR_OFFSET(p->m);
 			todo[n].id = e;
 			todo[n].stream_block = (uint32) (pos / OMEN_STREAM_BYTES_PER_PAGE);
 			todo[n].offset = (uint32) (pos % OMEN_STREAM_BYTES_PER_PAGE);

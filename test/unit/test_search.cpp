@@ -117,15 +117,16 @@ std::vector<OmenCandidate> run_round(OmenSearch* s, const test_graph& g, const f
                                      uint32_t max_out) {
     uint32_t c;
 
+    /* as the server does: one omen_search_visit_list per link list */
+    std::vector<uint32_t> fresh;
     while ((c = omen_search_next(s)) != OMEN_INVALID_NODE) {
-        for (uint32_t e : g.adj[c]) {
-            const int r = omen_search_visit(s, e);
-
-            EXPECT_GE(r, 0);
-            if (r == 1) {
-                EXPECT_EQ(omen_search_offer(s, e, omen_l2_squared(q, g.v(e), g.dims)), 0);
-            }
-        }
+        const auto& links = g.adj[c];
+        fresh.resize(links.size());
+        const int k = omen_search_visit_list(s, links.data(), static_cast<uint32_t>(links.size()),
+                                             fresh.data());
+        EXPECT_GE(k, 0);
+        for (int i = 0; i < k; i++)
+            EXPECT_EQ(omen_search_offer(s, fresh[i], omen_l2_squared(q, g.v(fresh[i]), g.dims)), 0);
     }
 
     std::vector<OmenCandidate> out(max_out);
@@ -453,6 +454,26 @@ TEST(Search, EpochWrapForgetsOldMarks) {
         SCOPED_TRACE(testing::Message() << "search " << i);
         expect_same(got, reference_search_layer(g, q.data(), {3}, 10));
     }
+}
+
+/* A link list visited at once: the fresh ids in order, duplicates and earlier visits left out,
+ * the list ending at its first invalid entry, ids beyond the bound growing the set. */
+TEST(Search, VisitListKeepsOrderAndStopsAtInvalid) {
+    search_handle h;
+
+    ASSERT_EQ(omen_search_begin(h.s, 4, 100, nullptr), OMEN_OK);
+    EXPECT_EQ(omen_search_visit(h.s, 7), 1);
+    const uint32_t links[] = {3, 7, 9, 3, 200000, OMEN_INVALID_NODE, 11};
+    uint32_t fresh[7] = {0, 0, 0, 0, 0, 0, 0};
+    ASSERT_EQ(omen_search_visit_list(h.s, links, 7, fresh), 3);
+    EXPECT_EQ(fresh[0], 3u);
+    EXPECT_EQ(fresh[1], 9u);
+    EXPECT_EQ(fresh[2], 200000u);
+    EXPECT_EQ(omen_search_visit(h.s, 11), 1); /* after the end of the list: not visited */
+    EXPECT_EQ(omen_search_visit(h.s, 9), 0);
+    EXPECT_EQ(omen_search_visited_count(h.s), 5u);
+    EXPECT_EQ(omen_search_visit_list(h.s, links, 3, fresh), 0);
+    EXPECT_EQ(omen_search_visit_list(nullptr, links, 3, fresh), -1);
 }
 
 TEST(Search, VisitGrowsBeyondIdBound) {
