@@ -244,20 +244,19 @@ inline double sum_at_most(float d, std::uint32_t n) noexcept {
 /*
  * Prepared queries.  Decoding every code to float (x[i] = lo + step * c[i]) costs several vector
  * instructions per 16 elements, most of a query's CPU time on an int8 index.  Where the query sums
- * run on AVX-512 VNNI (fast_dot_u8), an int8 index measures L2 and the dot product from integer
- * sums instead, 64 elements per instruction.  The query q is written once as
- *   q~[i] = base + qstep * d[i] + fine * e[i],   d[i], e[i] in [-128, 127],
- * d the nearest of 256 levels spread over q's range (qstep = range / 255, base = min + 128 qstep),
- * e the nearest of 255 levels over what is left (|r| <= qstep / 2, fine = qstep / 254), so q~
- * is within range / 129,540 of q in every element -- far below the int8 codes' own error, so the
- * search orders nodes as the float kernels would.  With x[i] = lo + step * c[i] and the exact
- * integer sums of int8.cpp,
- *   q~.x  = lo * sum q~ + step * (base * sum c + qstep * sum c d + fine * sum c e)
- *   |x|^2 = n lo^2 + 2 lo step sum c + step^2 (sum c (c - 128) + 128 sum c)
- * and L2 = |q~|^2 + |x|^2 - 2 q~.x, all in double (the integer sums are exact, the products of
- * the float ranges lose nothing a float distance would keep).  Everything else (float4, half,
- * L1, machines without VNNI) measures the float query itself, which the prepared query then is.
- * The lower bounds (below) never use these: they take the float kernels, whose rounding they bound.
+ * run on AVX-512 VNNI (active_query_sums_u8), an int8 index measures L2 and the dot product from
+ * integer sums instead, 64 elements per instruction.  The query q is written once as q~[i] = base +
+ * qstep * d[i] + fine * e[i],   d[i], e[i] in [-128, 127], d the nearest of 256 levels spread over
+ * q's range (qstep = range / 255, base = min + 128 qstep), e the nearest of 255 levels over what is
+ * left (|r| <= qstep / 2, fine = qstep / 254), so q~ is within range / 129,540 of q in every
+ * element -- far below the int8 codes' own error, so the search orders nodes as the float kernels
+ * would.  With x[i] = lo + step * c[i] and the exact integer sums of int8.cpp, q~.x  = lo * sum q~
+ * + step * (base * sum c + qstep * sum c d + fine * sum c e) |x|^2 = n lo^2 + 2 lo step sum c +
+ * step^2 (sum c (c - 128) + 128 sum c) and L2 = |q~|^2 + |x|^2 - 2 q~.x, all in double (the integer
+ * sums are exact, the products of the float ranges lose nothing a float distance would keep).
+ * Everything else (float4, half, L1, machines without VNNI) measures the float query itself, which
+ * the prepared query then is. The lower bounds (below) never use these: they take the float
+ * kernels, whose rounding they bound.
  */
 struct int8_query {
     double base, qstep, fine;
@@ -277,11 +276,12 @@ inline std::uint32_t padded64(std::uint32_t dims) noexcept {
 bool uses_int8_query(OmenStorage storage, OmenMetric metric) noexcept {
     const bool dot_based = metric == OMEN_METRIC_L2 || metric == OMEN_METRIC_INNER_PRODUCT ||
                            metric == OMEN_METRIC_COSINE;
-    return storage == OMEN_STORAGE_INT8 && dot_based && fast_dot_u8() &&
+    return storage == OMEN_STORAGE_INT8 && dot_based &&
            active_query_sums_u8() != &scalar_query_sums_u8;
 }
 
-/* The integer nearest v (ties to even), for |v| < 2^51: the same trick as quantize_int8. */
+/* The integer nearest v (ties to even in the default rounding mode) for |v| < 2^51, without a
+ * libm call where doubles are evaluated in double (see quantize_int8). */
 inline double nearest(double v) noexcept {
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
     return (v + 0x1.8p52) - 0x1.8p52;
@@ -290,31 +290,43 @@ inline double nearest(double v) noexcept {
 #endif
 }
 
+/* The smallest and largest of x[0..dims) (0 and 0 for no elements), in 16 independent lanes
+ * rather than one chain of 2 * dims dependent comparisons. */
+inline void value_range(const float* x, std::uint32_t dims, float* lo_out, float* hi_out) noexcept {
+    constexpr std::uint32_t lanes = 16;
+    float lo = dims > 0 ? x[0] : 0.0f;
+    float hi = lo;
+    std::uint32_t i = 0;
+    if (dims >= lanes) {
+        float mn[lanes], mx[lanes];
+        for (std::uint32_t j = 0; j < lanes; ++j) mn[j] = mx[j] = x[j];
+        for (i = lanes; i + lanes <= dims; i += lanes)
+            for (std::uint32_t j = 0; j < lanes; ++j) {
+                mn[j] = x[i + j] < mn[j] ? x[i + j] : mn[j];
+                mx[j] = x[i + j] > mx[j] ? x[i + j] : mx[j];
+            }
+        for (std::uint32_t j = 0; j < lanes; ++j) {
+            lo = mn[j] < lo ? mn[j] : lo;
+            hi = mx[j] > hi ? mx[j] : hi;
+        }
+    }
+    for (; i < dims; ++i) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    *lo_out = lo;
+    *hi_out = hi;
+}
+
 /* Fills buf (kInt8QueryHead + 2 * padded64(dims) bytes, 8-byte aligned) from q. */
 void prepare_int8_query(const float* q, std::uint32_t dims, void* buf) noexcept {
     auto* h = static_cast<int8_query*>(buf);
     auto* d = static_cast<std::int8_t*>(buf) + kInt8QueryHead;
     const std::uint32_t padded = padded64(dims);
     std::int8_t* e = d + padded;
-    /* Range: independent lanes, not one chain of 2 * dims dependent comparisons. */
-    constexpr std::uint32_t lanes = 8;
-    float mn[lanes], mx[lanes];
-    for (std::uint32_t j = 0; j < lanes; ++j) mn[j] = mx[j] = dims > 0 ? q[0] : 0.0f;
-    std::uint32_t i = 0;
-    for (; i + lanes <= dims; i += lanes)
-        for (std::uint32_t j = 0; j < lanes; ++j) {
-            mn[j] = q[i + j] < mn[j] ? q[i + j] : mn[j];
-            mx[j] = q[i + j] > mx[j] ? q[i + j] : mx[j];
-        }
-    for (; i < dims; ++i) {
-        mn[0] = q[i] < mn[0] ? q[i] : mn[0];
-        mx[0] = q[i] > mx[0] ? q[i] : mx[0];
-    }
-    double lo = mn[0], hi = mx[0];
-    for (std::uint32_t j = 1; j < lanes; ++j) {
-        lo = std::min(lo, static_cast<double>(mn[j]));
-        hi = std::max(hi, static_cast<double>(mx[j]));
-    }
+    float lo_f, hi_f;
+    value_range(q, dims, &lo_f, &hi_f);
+    const double lo = lo_f, hi = hi_f;
     /* Any codes would do (the sums below are those of the q~ they make); nearest ones keep q~
      * close to q, so the multiplications by inverses need not be exact. */
     const double qstep = (hi - lo) / 255.0;
@@ -322,7 +334,7 @@ void prepare_int8_query(const float* q, std::uint32_t dims, void* buf) noexcept 
     const double inv = qstep > 0.0 ? 1.0 / qstep : 0.0;
     const double inv_fine = qstep > 0.0 ? 1.0 / fine : 0.0;
     std::int64_t sd = 0, se = 0, sdd = 0, see = 0, sde = 0;
-    for (i = 0; i < dims; ++i) {
+    for (std::uint32_t i = 0; i < dims; ++i) {
         const double k = std::min(255.0, std::max(0.0, nearest((q[i] - lo) * inv)));
         const double f =
             std::min(127.0, std::max(-127.0, nearest((q[i] - (lo + qstep * k)) * inv_fine)));
@@ -423,27 +435,8 @@ StoredKernels kernels_for_storage(OmenStorage storage) noexcept {
  */
 void quantize_int8(const float* x, std::uint32_t dims, float* lo_out, float* step_out,
                    std::uint8_t* c) noexcept {
-    constexpr std::uint32_t lanes = 16;
-    float lo = dims > 0 ? x[0] : 0.0f;
-    float hi = lo;
-    std::uint32_t i = 0;
-    if (dims >= lanes) {
-        float mn[lanes], mx[lanes];
-        for (std::uint32_t j = 0; j < lanes; ++j) mn[j] = mx[j] = x[j];
-        for (i = lanes; i + lanes <= dims; i += lanes)
-            for (std::uint32_t j = 0; j < lanes; ++j) {
-                mn[j] = x[i + j] < mn[j] ? x[i + j] : mn[j];
-                mx[j] = x[i + j] > mx[j] ? x[i + j] : mx[j];
-            }
-        for (std::uint32_t j = 0; j < lanes; ++j) {
-            lo = mn[j] < lo ? mn[j] : lo;
-            hi = mx[j] > hi ? mx[j] : hi;
-        }
-    }
-    for (; i < dims; ++i) {
-        lo = x[i] < lo ? x[i] : lo;
-        hi = x[i] > hi ? x[i] : hi;
-    }
+    float lo, hi;
+    value_range(x, dims, &lo, &hi);
     /* Rounded down, so that lo + 255 * step never exceeds hi (nor float range). */
     const double exact_step = (static_cast<double>(hi) - static_cast<double>(lo)) / 255.0;
     float step = static_cast<float>(exact_step);
@@ -456,16 +449,11 @@ void quantize_int8(const float* x, std::uint32_t dims, float* lo_out, float* ste
     }
     const double s = static_cast<double>(step);
     const double l = static_cast<double>(lo);
-    for (i = 0; i < dims; ++i) {
+    for (std::uint32_t i = 0; i < dims; ++i) {
         double v = (static_cast<double>(x[i]) - l) / s;
         v = v > 0.0 ? v : 0.0;
         v = v < 255.0 ? v : 255.0;
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
-        v = (v + 0x1.8p52) - 0x1.8p52;
-#else
-        v = std::nearbyint(v);
-#endif
-        c[i] = static_cast<std::uint8_t>(v);
+        c[i] = static_cast<std::uint8_t>(nearest(v));
     }
 }
 
