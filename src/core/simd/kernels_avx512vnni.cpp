@@ -35,6 +35,11 @@ long long lane_sum(__m512i v) noexcept {
     return s;
 }
 
+/* The lanes of a 64-byte block starting `left` bytes before the end: all, or the first left. */
+inline __mmask64 block_mask(std::size_t left) noexcept {
+    return left >= 64 ? ~__mmask64(0) : (__mmask64(1) << left) - 1;
+}
+
 /* sum a[i] * b[i], exact. */
 std::uint32_t dot_u8_vnni(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
     const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
@@ -53,8 +58,7 @@ std::uint32_t dot_u8_vnni(const std::uint8_t* a, const std::uint8_t* b, std::siz
         asum = _mm512_dpbusd_epi32(asum, a1, ones);
     }
     for (; i < n; i += 64) {
-        const std::size_t k = n - i < 64 ? n - i : 64;
-        const __mmask64 m = k == 64 ? ~__mmask64(0) : (__mmask64(1) << k) - 1;
+        const __mmask64 m = block_mask(n - i);
         const __m512i av = _mm512_maskz_loadu_epi8(m, a + i);
         /* masked-off lanes of a are 0, so whatever b's lanes hold they add nothing */
         acc0 = _mm512_dpbusd_epi32(acc0, av,
@@ -95,9 +99,7 @@ void query_sums_u8_vnni(const std::uint8_t* c, const std::int8_t* d, const std::
         cs1 = _mm512_dpbusd_epi32(cs1, c1, ones);
     }
     for (; i < n; i += 64) {
-        const std::size_t k = n - i < 64 ? n - i : 64;
-        const __mmask64 m = k == 64 ? ~__mmask64(0) : (__mmask64(1) << k) - 1;
-        const __m512i cv = _mm512_maskz_loadu_epi8(m, c + i);
+        const __m512i cv = _mm512_maskz_loadu_epi8(block_mask(n - i), c + i);
         cd = _mm512_dpbusd_epi32(cd, cv, _mm512_loadu_si512(d + i));
         ce = _mm512_dpbusd_epi32(ce, cv, _mm512_loadu_si512(e + i));
         cc = _mm512_dpbusd_epi32(cc, cv, _mm512_xor_si512(cv, flip));
