@@ -35,6 +35,8 @@
 #ifndef OMENDB_DISTANCE_HPP
 #define OMENDB_DISTANCE_HPP
 
+#include <cfloat>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -58,6 +60,9 @@ using u8_decode_kernel = void (*)(const std::uint8_t* c, std::size_t n, float lo
                                   float* out) noexcept;
 /* Narrows n floats to the nearest binary16 (ties to even) of each clamped to +-65504. */
 using half_encode_kernel = void (*)(const float* x, std::size_t n, std::uint16_t* out) noexcept;
+using range_kernel = void (*)(const float* x, std::size_t n, float* lo, float* hi) noexcept;
+using u8_encode_kernel = void (*)(const float* x, std::size_t n, float lo, float step,
+                                  std::uint8_t* c) noexcept;
 
 /* One implementation of every distance primitive, for one instruction set. */
 struct KernelSet {
@@ -84,6 +89,10 @@ struct KernelSet {
     u8_decode_kernel decode_u8;
     /* The half page format's encoder: finite inputs only (vectors never hold NaN or inf). */
     half_encode_kernel encode_half;
+    /* The int8 quantizer's two passes (storage.cpp): the smallest and largest element, then the
+     * codes, bit for bit what the scalar references give (finite inputs only). */
+    range_kernel value_range;
+    u8_encode_kernel encode_u8;
 };
 
 /* ---- scalar reference (distance.cpp) ---- */
@@ -136,8 +145,25 @@ float scalar_neg_inner_product_u8(const float* q, const std::uint8_t* c, std::si
 /* Reference out[i] = std::fma(c[i], step, lo). */
 void scalar_decode_u8(const std::uint8_t* c, std::size_t n, float lo, float step,
                       float* out) noexcept;
+/* Reference *lo = min x[i], *hi = max x[i] (both 0 for n = 0). */
+void scalar_value_range(const float* x, std::size_t n, float* lo, float* hi) noexcept;
+/* Reference c[i] = the integer nearest (x[i] - lo) / step (computed in double, ties to even),
+ * clamped to 0..255; step > 0. */
+void scalar_encode_u8(const float* x, std::size_t n, float lo, float step,
+                      std::uint8_t* c) noexcept;
 
 /* ---- the int8 storage's quantizer (storage.cpp) ---- */
+
+/* The integer nearest v (ties to even in the default rounding mode) for |v| < 2^51, without a
+ * libm call where doubles are evaluated in double: adding and subtracting 1.5 * 2^52 rounds as
+ * std::nearbyint does (which is used where they are not, on x87). */
+inline double nearest_even(double v) noexcept {
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+    return (v + 0x1.8p52) - 0x1.8p52;
+#else
+    return std::nearbyint(v);
+#endif
+}
 
 /* lo = min x, step = (max x - lo) / 255 rounded down, c[i] = x[i]'s nearest code (ties to even,
  * clamped to 0..255): what the int8 page format and the builder's copies hold. */
@@ -167,7 +193,9 @@ constexpr KernelSet float_kernel_set(const char* name, binary_kernel l2_squared,
                      &scalar_neg_inner_product_u8,
                      &scalar_decode_half,
                      &scalar_decode_u8,
-                     &scalar_encode_half};
+                     &scalar_encode_half,
+                     &scalar_value_range,
+                     &scalar_encode_u8};
 }
 
 /* The scalar reference set (always available). */

@@ -34,6 +34,10 @@
  *   static batch load_u8(const std::uint8_t* p);      // width codes, widened
  *   static void store_half_clamped(std::uint16_t* p, batch b);
  *       // width floats clamped to +-65504 and narrowed to halves, nearest even
+ *   static void encode_u8(const float* x, double lo, double step, std::uint8_t* c);
+ *       // width codes as scalar_encode_u8 makes them: (x - lo) / step in double,
+ *       // clamped to [0, 255] (max then min, +0 for -0), rounded in the current
+ *       // rounding mode (nearest even, as nearest_even)
  */
 #ifndef OMENDB_SIMD_STORED_KERNELS_HPP
 #define OMENDB_SIMD_STORED_KERNELS_HPP
@@ -236,6 +240,41 @@ struct stored_kernels {
         if (i < n) scalar_encode_half(x + i, n - i, out + i);
     }
 
+    /* min and max over whole batches, the last one overlapping the one before (min and max do
+     * not mind seeing an element twice); fewer than width elements go to the reference. */
+    static void value_range(const float* x, std::size_t n, float* lo, float* hi) noexcept {
+        if (n < batch::size) {
+            scalar_value_range(x, n, lo, hi);
+            return;
+        }
+        batch mn = batch::load_unaligned(x);
+        batch mx = mn;
+        for (std::size_t i = batch::size; i < n; i += batch::size) {
+            const batch b = batch::load_unaligned(x + (i + batch::size <= n ? i : n - batch::size));
+            mn = xsimd::select(b < mn, b, mn); /* the reference's comparisons, lane by lane */
+            mx = xsimd::select(b > mx, b, mx);
+        }
+        alignas(64) float a[batch::size];
+        alignas(64) float z[batch::size];
+        mn.store_aligned(a);
+        mx.store_aligned(z);
+        float l = a[0], h = z[0];
+        for (std::size_t j = 1; j < batch::size; ++j) {
+            l = a[j] < l ? a[j] : l;
+            h = z[j] > h ? z[j] : h;
+        }
+        *lo = l;
+        *hi = h;
+    }
+    /* Whole batches of codes in hardware, the tail by the reference. */
+    static void encode_u8(const float* x, std::size_t n, float lo, float step,
+                          std::uint8_t* c) noexcept {
+        std::size_t i = 0;
+        for (; i + batch::size <= n; i += batch::size)
+            Traits::encode_u8(x + i, static_cast<double>(lo), static_cast<double>(step), c + i);
+        if (i < n) scalar_encode_u8(x + i, n - i, lo, step, c + i);
+    }
+
     /* set with its half and int8 kernels replaced by this instantiation's. */
     static constexpr KernelSet with_stored(KernelSet set) noexcept {
         set.l2_squared_half = &l2_squared_half;
@@ -249,6 +288,8 @@ struct stored_kernels {
         set.decode_half = &decode_half;
         set.decode_u8 = &decode_u8;
         set.encode_half = &encode_half;
+        set.value_range = &value_range;
+        set.encode_u8 = &encode_u8;
         return set;
     }
 };

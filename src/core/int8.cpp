@@ -72,6 +72,47 @@ void scalar_decode_u8(const std::uint8_t* c, std::size_t n, float lo, float step
     for (std::size_t i = 0; i < n; ++i) out[i] = decode(c[i], lo, step);
 }
 
+/* Reference min and max, in 16 independent lanes rather than one chain of 2n comparisons. */
+void scalar_value_range(const float* x, std::size_t n, float* lo_out, float* hi_out) noexcept {
+    constexpr std::size_t lanes = 16;
+    float lo = n > 0 ? x[0] : 0.0f;
+    float hi = lo;
+    std::size_t i = 0;
+    if (n >= lanes) {
+        float mn[lanes], mx[lanes];
+        for (std::size_t j = 0; j < lanes; ++j) mn[j] = mx[j] = x[j];
+        for (i = lanes; i + lanes <= n; i += lanes)
+            for (std::size_t j = 0; j < lanes; ++j) {
+                mn[j] = x[i + j] < mn[j] ? x[i + j] : mn[j];
+                mx[j] = x[i + j] > mx[j] ? x[i + j] : mx[j];
+            }
+        for (std::size_t j = 0; j < lanes; ++j) {
+            lo = mn[j] < lo ? mn[j] : lo;
+            hi = mx[j] > hi ? mx[j] : hi;
+        }
+    }
+    for (; i < n; ++i) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    *lo_out = lo;
+    *hi_out = hi;
+}
+
+/* Reference codes: the division is kept (a multiplication by the inverse could round a quotient
+ * to the other side of a tie), plain comparisons clamp, nearest_even rounds. */
+void scalar_encode_u8(const float* x, std::size_t n, float lo, float step,
+                      std::uint8_t* c) noexcept {
+    const double s = static_cast<double>(step);
+    const double l = static_cast<double>(lo);
+    for (std::size_t i = 0; i < n; ++i) {
+        double v = (static_cast<double>(x[i]) - l) / s;
+        v = v > 0.0 ? v : 0.0;
+        v = v < 255.0 ? v : 255.0;
+        c[i] = static_cast<std::uint8_t>(nearest_even(v));
+    }
+}
+
 }  // namespace omendb::simd
 
 namespace omendb::simd {

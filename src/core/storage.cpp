@@ -280,44 +280,6 @@ bool uses_int8_query(OmenStorage storage, OmenMetric metric) noexcept {
            active_query_sums_u8() != &scalar_query_sums_u8;
 }
 
-/* The integer nearest v (ties to even in the default rounding mode) for |v| < 2^51, without a
- * libm call where doubles are evaluated in double (see quantize_int8). */
-inline double nearest(double v) noexcept {
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
-    return (v + 0x1.8p52) - 0x1.8p52;
-#else
-    return std::nearbyint(v);
-#endif
-}
-
-/* The smallest and largest of x[0..dims) (0 and 0 for no elements), in 16 independent lanes
- * rather than one chain of 2 * dims dependent comparisons. */
-inline void value_range(const float* x, std::uint32_t dims, float* lo_out, float* hi_out) noexcept {
-    constexpr std::uint32_t lanes = 16;
-    float lo = dims > 0 ? x[0] : 0.0f;
-    float hi = lo;
-    std::uint32_t i = 0;
-    if (dims >= lanes) {
-        float mn[lanes], mx[lanes];
-        for (std::uint32_t j = 0; j < lanes; ++j) mn[j] = mx[j] = x[j];
-        for (i = lanes; i + lanes <= dims; i += lanes)
-            for (std::uint32_t j = 0; j < lanes; ++j) {
-                mn[j] = x[i + j] < mn[j] ? x[i + j] : mn[j];
-                mx[j] = x[i + j] > mx[j] ? x[i + j] : mx[j];
-            }
-        for (std::uint32_t j = 0; j < lanes; ++j) {
-            lo = mn[j] < lo ? mn[j] : lo;
-            hi = mx[j] > hi ? mx[j] : hi;
-        }
-    }
-    for (; i < dims; ++i) {
-        lo = x[i] < lo ? x[i] : lo;
-        hi = x[i] > hi ? x[i] : hi;
-    }
-    *lo_out = lo;
-    *hi_out = hi;
-}
-
 /* Fills buf (kInt8QueryHead + 2 * padded64(dims) bytes, 8-byte aligned) from q. */
 void prepare_int8_query(const float* q, std::uint32_t dims, void* buf) noexcept {
     auto* h = static_cast<int8_query*>(buf);
@@ -325,7 +287,7 @@ void prepare_int8_query(const float* q, std::uint32_t dims, void* buf) noexcept 
     const std::uint32_t padded = padded64(dims);
     std::int8_t* e = d + padded;
     float lo_f, hi_f;
-    value_range(q, dims, &lo_f, &hi_f);
+    active().value_range(q, dims, &lo_f, &hi_f);
     const double lo = lo_f, hi = hi_f;
     /* Any codes would do (the sums below are those of the q~ they make); nearest ones keep q~
      * close to q, so the multiplications by inverses need not be exact. */
@@ -335,9 +297,9 @@ void prepare_int8_query(const float* q, std::uint32_t dims, void* buf) noexcept 
     const double inv_fine = qstep > 0.0 ? 1.0 / fine : 0.0;
     std::int64_t sd = 0, se = 0, sdd = 0, see = 0, sde = 0;
     for (std::uint32_t i = 0; i < dims; ++i) {
-        const double k = std::min(255.0, std::max(0.0, nearest((q[i] - lo) * inv)));
+        const double k = std::min(255.0, std::max(0.0, nearest_even((q[i] - lo) * inv)));
         const double f =
-            std::min(127.0, std::max(-127.0, nearest((q[i] - (lo + qstep * k)) * inv_fine)));
+            std::min(127.0, std::max(-127.0, nearest_even((q[i] - (lo + qstep * k)) * inv_fine)));
         const std::int64_t di = static_cast<std::int64_t>(k) - 128;
         const std::int64_t ei = static_cast<std::int64_t>(f);
         d[i] = static_cast<std::int8_t>(di);
@@ -424,19 +386,14 @@ StoredKernels kernels_for_storage(OmenStorage storage) noexcept {
 }  // namespace
 
 /*
- * Plain comparisons and arithmetic only, so that the compiler can vectorize the loops: no libm
- * calls (std::fmin, std::nearbyint) per element, which made this a quarter of CREATE INDEX's
- * heap scan.  Same codes, lo and step as the obvious code (except that a zero lo or step is
- * always +0, where std::fmin's answer depended on the order of -0 and +0): the division is kept
- * (not a multiplication by the inverse, which could round a quotient to the other side of a tie),
- * and adding and subtracting 1.5 * 2^52 rounds a double in [0, 2^51) to the nearest integer in the
- * current rounding mode, as std::nearbyint does -- where doubles are evaluated in double
- * (FLT_EVAL_METHOD 0); elsewhere (x87) std::nearbyint is used.  Inputs are finite.
+ * The two passes run in the active kernel set (SIMD where it has them), bit for bit as the scalar
+ * references scalar_value_range and scalar_encode_u8 (int8.cpp): a quarter of CREATE INDEX's heap
+ * scan went here when they were scalar loops.  A zero lo or step is always +0.  Inputs are finite.
  */
 void quantize_int8(const float* x, std::uint32_t dims, float* lo_out, float* step_out,
                    std::uint8_t* c) noexcept {
     float lo, hi;
-    value_range(x, dims, &lo, &hi);
+    active().value_range(x, dims, &lo, &hi);
     /* Rounded down, so that lo + 255 * step never exceeds hi (nor float range). */
     const double exact_step = (static_cast<double>(hi) - static_cast<double>(lo)) / 255.0;
     float step = static_cast<float>(exact_step);
@@ -447,14 +404,7 @@ void quantize_int8(const float* x, std::uint32_t dims, float* lo_out, float* ste
         std::memset(c, 0, dims);
         return;
     }
-    const double s = static_cast<double>(step);
-    const double l = static_cast<double>(lo);
-    for (std::uint32_t i = 0; i < dims; ++i) {
-        double v = (static_cast<double>(x[i]) - l) / s;
-        v = v > 0.0 ? v : 0.0;
-        v = v < 255.0 ? v : 255.0;
-        c[i] = static_cast<std::uint8_t>(nearest(v));
-    }
+    active().encode_u8(x, dims, *lo_out, *step_out, c);
 }
 
 }  // namespace omendb::simd

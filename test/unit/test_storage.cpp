@@ -176,6 +176,60 @@ TEST_P(Int8KernelTest, DecodeIsTheKernelsReconstruction) {
     }
 }
 
+/* value_range and encode_u8 give bit for bit what the scalar references give -- the int8 page
+ * format's codes must not depend on the machine that wrote them -- and touch only [x, x + n) and
+ * [c, c + n).  The data puts values on exact ties between two codes (the rounding must go to the
+ * even one), on lo and on hi, and outside [lo, lo + 255 step] (clamped). */
+TEST_P(Int8KernelTest, QuantizerMatchesTheReference) {
+    std::mt19937_64 rng(80);
+    std::uniform_real_distribution<float> u(-3.0f, 5.0f);
+    std::uniform_int_distribution<int> byte(0, 255);
+    const float ranges[][2] = {{-1.0f, 2.0f / 255}, {1000.0f, 0.01f}, {-3e-3f, 1e-5f},
+                               {-1e10f, 1e8f}, {0.0f, 1.0f}};
+    for (const auto& rg : ranges) {
+        for (std::size_t n : test_dims()) {
+            guarded_region rx(n * sizeof(float) + 1), rc(n + 1);
+            ASSERT_TRUE(rx.ok() && rc.ok());
+            float* x = rx.at_end<float>(n);
+            std::uint8_t* c = rc.at_end<std::uint8_t>(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                switch (i % 4) {
+                    case 0: /* a tie: lo + (k + 1/2) step, where float holds it exactly */
+                        x[i] = rg[0] + (static_cast<float>(byte(rng)) + 0.5f) * rg[1];
+                        break;
+                    case 1: x[i] = rg[0] + u(rng) * 64.0f * rg[1]; break;
+                    case 2: x[i] = rg[0] + static_cast<float>(byte(rng)) * rg[1]; break;
+                    default: x[i] = rg[0] + 300.0f * u(rng) * rg[1]; /* some clamped */
+                }
+            }
+            std::vector<std::uint8_t> want(n + 1);
+            omendb::simd::scalar_encode_u8(x, n, rg[0], rg[1], want.data());
+            k().encode_u8(x, n, rg[0], rg[1], c);
+            ASSERT_EQ(std::memcmp(c, want.data(), n), 0) << "n=" << n << " lo=" << rg[0];
+
+            float lo = 7.0f, hi = 7.0f, wlo = -7.0f, whi = -7.0f;
+            omendb::simd::scalar_value_range(x, n, &wlo, &whi);
+            k().value_range(x, n, &lo, &hi);
+            EXPECT_EQ(lo, wlo) << "n=" << n;
+            EXPECT_EQ(hi, whi) << "n=" << n;
+            if (n > 0) {
+                EXPECT_EQ(wlo, *std::min_element(x, x + n));
+                EXPECT_EQ(whi, *std::max_element(x, x + n));
+            }
+        }
+    }
+    /* the extreme at the very last element, where the overlapping last batch reads it */
+    for (std::size_t n : test_dims()) {
+        if (n == 0) continue;
+        std::vector<float> x(n, 1.0f);
+        x[n - 1] = -2.0f;
+        float lo, hi;
+        k().value_range(x.data(), n, &lo, &hi);
+        EXPECT_EQ(lo, -2.0f) << "n=" << n;
+        EXPECT_EQ(hi, n > 1 ? 1.0f : -2.0f) << "n=" << n;
+    }
+}
+
 TEST_P(Int8KernelTest, ZeroLengthIgnoresPointers) {
     EXPECT_EQ(k().l2_squared_u8(nullptr, nullptr, 0, 1.0f, 1.0f), 0.0f);
     EXPECT_EQ(k().inner_product_u8(nullptr, nullptr, 0, 1.0f, 1.0f), 0.0f);

@@ -75,6 +75,21 @@ struct avx2_traits {
         const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
         return batch(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes)));
     }
+
+    /* 8 codes of x[0..8) (see simd_stored_kernels.hpp), 4 doubles at a time. */
+    static void encode_u8(const float* x, double lo, double step, std::uint8_t* c) noexcept {
+        const __m256d l = _mm256_set1_pd(lo), s = _mm256_set1_pd(step);
+        const __m256d zero = _mm256_setzero_pd(), top = _mm256_set1_pd(255.0);
+        __m128i k[2];
+        for (int h = 0; h < 2; ++h) {
+            __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(x + 4 * h));
+            v = _mm256_div_pd(_mm256_sub_pd(v, l), s);
+            v = _mm256_min_pd(_mm256_max_pd(v, zero), top);
+            k[h] = _mm256_cvtpd_epi32(v);
+        }
+        const __m128i words = _mm_packs_epi32(k[0], k[1]);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(c), _mm_packus_epi16(words, words));
+    }
 };
 
 constexpr KernelSet k_avx2_set =

@@ -87,6 +87,22 @@ struct avx512_traits {
         const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
         return batch(_mm512_maskz_cvtepi32_ps(all, _mm512_maskz_cvtepu8_epi32(all, bytes)));
     }
+
+    /* 16 codes of x[0..16) (see simd_stored_kernels.hpp), 8 doubles at a time; maskz forms with
+     * full masks, as in load_half. */
+    static void encode_u8(const float* x, double lo, double step, std::uint8_t* c) noexcept {
+        const __mmask8 all = static_cast<__mmask8>(0xFFu);
+        const __m512d l = _mm512_set1_pd(lo), s = _mm512_set1_pd(step);
+        const __m512d zero = _mm512_setzero_pd(), top = _mm512_set1_pd(255.0);
+        for (int h = 0; h < 2; ++h) {
+            __m512d v = _mm512_maskz_cvtps_pd(all, _mm256_loadu_ps(x + 8 * h));
+            v = _mm512_maskz_div_pd(all, _mm512_maskz_sub_pd(all, v, l), s);
+            v = _mm512_maskz_min_pd(all, _mm512_maskz_max_pd(all, v, zero), top);
+            const __m256i k = _mm512_maskz_cvtpd_epi32(all, v);
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(c + 8 * h),
+                             _mm256_maskz_cvtepi32_epi8(all, k));
+        }
+    }
 };
 
 constexpr KernelSet k_avx512_set =
