@@ -60,6 +60,7 @@ using u8_decode_kernel = void (*)(const std::uint8_t* c, std::size_t n, float lo
                                   float* out) noexcept;
 /* Narrows n floats to the nearest binary16 (ties to even) of each clamped to +-65504. */
 using half_encode_kernel = void (*)(const float* x, std::size_t n, std::uint16_t* out) noexcept;
+using diff_sq_f64_kernel = double (*)(const float* x, const float* y, std::size_t n) noexcept;
 using range_kernel = void (*)(const float* x, std::size_t n, float* lo, float* hi) noexcept;
 using u8_encode_kernel = void (*)(const float* x, std::size_t n, float lo, float step,
                                   std::uint8_t* c) noexcept;
@@ -93,6 +94,9 @@ struct KernelSet {
      * codes, bit for bit what the scalar references give (finite inputs only). */
     range_kernel value_range;
     u8_encode_kernel encode_u8;
+    /* sum (x[i] - y[i])^2 in double (the stored error norm's, storage.cpp): each difference of
+     * the widened floats rounded once, the sum in any order. */
+    diff_sq_f64_kernel diff_sq_f64;
 };
 
 /* ---- scalar reference (distance.cpp) ---- */
@@ -145,6 +149,8 @@ float scalar_neg_inner_product_u8(const float* q, const std::uint8_t* c, std::si
 /* Reference out[i] = std::fma(c[i], step, lo). */
 void scalar_decode_u8(const std::uint8_t* c, std::size_t n, float lo, float step,
                       float* out) noexcept;
+/* Reference sum (double(x[i]) - y[i])^2 in four partial sums. */
+double scalar_diff_sq_f64(const float* x, const float* y, std::size_t n) noexcept;
 /* Reference *lo = min x[i], *hi = max x[i] (both 0 for n = 0). */
 void scalar_value_range(const float* x, std::size_t n, float* lo, float* hi) noexcept;
 /* Reference c[i] = the integer nearest (x[i] - lo) / step (computed in double, ties to even),
@@ -195,7 +201,8 @@ constexpr KernelSet float_kernel_set(const char* name, binary_kernel l2_squared,
                      &scalar_decode_u8,
                      &scalar_encode_half,
                      &scalar_value_range,
-                     &scalar_encode_u8};
+                     &scalar_encode_u8,
+                     &scalar_diff_sq_f64};
 }
 
 /* The scalar reference set (always available). */

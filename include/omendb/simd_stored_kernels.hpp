@@ -38,6 +38,8 @@
  *       // width codes as scalar_encode_u8 makes them: (x - lo) / step in double,
  *       // clamped to [0, 255] (max then min, +0 for -0), rounded in the current
  *       // rounding mode (nearest even, as nearest_even)
+ *   static double diff_sq_f64(const float* x, const float* y, std::size_t n);
+ *       // sum (x[i] - y[i])^2, widened to double, any order
  */
 #ifndef OMENDB_SIMD_STORED_KERNELS_HPP
 #define OMENDB_SIMD_STORED_KERNELS_HPP
@@ -290,6 +292,7 @@ struct stored_kernels {
         set.encode_half = &encode_half;
         set.value_range = &value_range;
         set.encode_u8 = &encode_u8;
+        set.diff_sq_f64 = &Traits::diff_sq_f64;
         return set;
     }
 };

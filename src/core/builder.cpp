@@ -1201,27 +1201,15 @@ void builder::encode_copy(uint32_t id, const float* vector, const uint8_t* int8_
         simd::quantize_int8(vector, g_.dims, &h.lo, &h.step, codes);
     h.unused = 0;
 
-    /* sum c and sum (lo + step c)^2, four partial sums so the loop is not one long chain */
-    uint32_t sum[4] = {0, 0, 0, 0};
-    double norm2[4] = {0.0, 0.0, 0.0, 0.0};
+    /* sum c, and sum (lo + step c)^2 = n lo^2 + 2 lo step sum c + step^2 sum c^2 in double from
+     * the exact integer sums (sum c^2 by the code kernel, as code_distance measures) */
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < g_.dims; i++) sum += codes[i];
+    const double sq = static_cast<double>(code_dot_(codes, codes, g_.dims));
     const double lo = h.lo, step = h.step;
-    uint32_t i = 0;
-
-    for (; i + 4 <= g_.dims; i += 4)
-        for (uint32_t j = 0; j < 4; j++) {
-            const double x = lo + step * codes[i + j];
-
-            sum[j] += codes[i + j];
-            norm2[j] += x * x;
-        }
-    for (; i < g_.dims; i++) {
-        const double x = lo + step * codes[i];
-
-        sum[0] += codes[i];
-        norm2[0] += x * x;
-    }
-    h.sum = (sum[0] + sum[1]) + (sum[2] + sum[3]);
-    h.norm2 = (norm2[0] + norm2[1]) + (norm2[2] + norm2[3]);
+    h.sum = static_cast<uint32_t>(sum);
+    h.norm2 = static_cast<double>(g_.dims) * lo * lo + 2.0 * lo * step * static_cast<double>(sum) +
+              step * step * sq;
     std::memcpy(out, &h, sizeof h);
     std::memset(codes + g_.dims, 0, code_size_ - sizeof h - g_.dims);
 }

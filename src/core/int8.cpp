@@ -72,6 +72,16 @@ void scalar_decode_u8(const std::uint8_t* c, std::size_t n, float lo, float step
     for (std::size_t i = 0; i < n; ++i) out[i] = decode(c[i], lo, step);
 }
 
+/* Reference sum of squared differences in double, four partial sums (no one long chain). */
+double scalar_diff_sq_f64(const float* x, const float* y, std::size_t n) noexcept {
+    double s[4] = {0.0, 0.0, 0.0, 0.0};
+    for (std::size_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(x[i]) - static_cast<double>(y[i]);
+        s[i & 3] += d * d;
+    }
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
 /* Reference min and max, in 16 independent lanes rather than one chain of 2n comparisons. */
 void scalar_value_range(const float* x, std::size_t n, float* lo_out, float* hi_out) noexcept {
     constexpr std::size_t lanes = 16;

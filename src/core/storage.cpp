@@ -174,8 +174,9 @@ struct StoredView {
 
 /* err for x against the view's decoded vector, in the metric's norm, rounded up.  The vector is
  * decoded in blocks by the active kernel set's decoders (exactly scalar_decode_*: the same fused
- * multiply-add, the same exact widening) and the terms, all >= 0, summed in double in four
- * partial sums: any order stays within n 2^-53 of the exact sum, far inside kSlack. */
+ * multiply-add, the same exact widening) and the terms, all >= 0, summed in double (the squares by
+ * the set's diff_sq_f64, the absolute values in four partial sums): any order stays within
+ * n 2^-53 of the exact sum, far inside kSlack. */
 float error_norm(const StoredView& v, OmenMetric metric, const float* x,
                  std::uint32_t dims) noexcept {
     constexpr std::uint32_t kBlock = 256;
@@ -187,10 +188,12 @@ float error_norm(const StoredView& v, OmenMetric metric, const float* x,
         const std::uint32_t len = std::min(kBlock, dims - b);
 
         v.decode(b, len, dec);
-        for (std::uint32_t i = 0; i < len; ++i) {
-            const double d = static_cast<double>(x[b + i]) - dec[i];
-            s[i & 3] += l1 ? std::fabs(d) : d * d;
+        if (!l1) {
+            s[0] += active().diff_sq_f64(x + b, dec, len);
+            continue;
         }
+        for (std::uint32_t i = 0; i < len; ++i)
+            s[i & 3] += std::fabs(static_cast<double>(x[b + i]) - dec[i]);
     }
     const double sum = (s[0] + s[1]) + (s[2] + s[3]);
     double e = l1 ? sum : std::sqrt(sum);

@@ -230,6 +230,37 @@ TEST_P(Int8KernelTest, QuantizerMatchesTheReference) {
     }
 }
 
+/* diff_sq_f64 is the double sum of squared differences whatever the order: exact where every
+ * partial sum is (small integers), within a few ulps of a long double sum elsewhere, and reads
+ * only [x, x + n) and [y, y + n). */
+TEST_P(Int8KernelTest, DiffSquaresInDouble) {
+    std::mt19937_64 rng(81);
+    std::uniform_real_distribution<float> u(-1e3f, 1e3f);
+    std::uniform_int_distribution<int> small(-50, 50);
+    for (std::size_t n : test_dims()) {
+        guarded_region rx(n * sizeof(float) + 1), ry(n * sizeof(float) + 1);
+        ASSERT_TRUE(rx.ok() && ry.ok());
+        float* x = rx.at_end<float>(n);
+        float* y = ry.at_end<float>(n);
+        double exact = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            x[i] = static_cast<float>(small(rng));
+            y[i] = static_cast<float>(small(rng));
+            exact += (static_cast<double>(x[i]) - y[i]) * (static_cast<double>(x[i]) - y[i]);
+        }
+        EXPECT_EQ(k().diff_sq_f64(x, y, n), exact) << "n=" << n;
+        long double want = 0.0L;
+        for (std::size_t i = 0; i < n; ++i) {
+            x[i] = u(rng);
+            y[i] = u(rng);
+            const long double d = static_cast<long double>(x[i]) - y[i];
+            want += d * d;
+        }
+        const double got = k().diff_sq_f64(x, y, n);
+        EXPECT_LE(std::fabs(static_cast<long double>(got) - want), want * 1e-13L) << "n=" << n;
+    }
+}
+
 TEST_P(Int8KernelTest, ZeroLengthIgnoresPointers) {
     EXPECT_EQ(k().l2_squared_u8(nullptr, nullptr, 0, 1.0f, 1.0f), 0.0f);
     EXPECT_EQ(k().inner_product_u8(nullptr, nullptr, 0, 1.0f, 1.0f), 0.0f);

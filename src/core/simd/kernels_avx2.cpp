@@ -90,6 +90,24 @@ struct avx2_traits {
         const __m128i words = _mm_packs_epi32(k[0], k[1]);
         _mm_storel_epi64(reinterpret_cast<__m128i*>(c), _mm_packus_epi16(words, words));
     }
+
+    /* sum (x[i] - y[i])^2 in double, 4 lanes in each of two accumulators, then the reference. */
+    static double diff_sq_f64(const float* x, const float* y, std::size_t n) noexcept {
+        __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+        std::size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            const __m256d d0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + i)),
+                                             _mm256_cvtps_pd(_mm_loadu_ps(y + i)));
+            const __m256d d1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + i + 4)),
+                                             _mm256_cvtps_pd(_mm_loadu_ps(y + i + 4)));
+            s0 = _mm256_fmadd_pd(d0, d0, s0);
+            s1 = _mm256_fmadd_pd(d1, d1, s1);
+        }
+        alignas(32) double lanes[4];
+        _mm256_store_pd(lanes, _mm256_add_pd(s0, s1));
+        return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+               (i < n ? scalar_diff_sq_f64(x + i, y + i, n - i) : 0.0);
+    }
 };
 
 constexpr KernelSet k_avx2_set =

@@ -103,6 +103,27 @@ struct avx512_traits {
                              _mm256_maskz_cvtepi32_epi8(all, k));
         }
     }
+
+    /* sum (x[i] - y[i])^2 in double, 8 lanes in each of two accumulators, then the reference. */
+    static double diff_sq_f64(const float* x, const float* y, std::size_t n) noexcept {
+        const __mmask8 all = static_cast<__mmask8>(0xFFu);
+        __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+        std::size_t i = 0;
+        for (; i + 16 <= n; i += 16) {
+            const __m512d d0 = _mm512_maskz_sub_pd(all, _mm512_maskz_cvtps_pd(all, _mm256_loadu_ps(x + i)),
+                                                   _mm512_maskz_cvtps_pd(all, _mm256_loadu_ps(y + i)));
+            const __m512d d1 =
+                _mm512_maskz_sub_pd(all, _mm512_maskz_cvtps_pd(all, _mm256_loadu_ps(x + i + 8)),
+                                    _mm512_maskz_cvtps_pd(all, _mm256_loadu_ps(y + i + 8)));
+            s0 = _mm512_fmadd_pd(d0, d0, s0);
+            s1 = _mm512_fmadd_pd(d1, d1, s1);
+        }
+        alignas(64) double lanes[8];
+        _mm512_store_pd(lanes, _mm512_add_pd(s0, s1));
+        return (((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+                ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))) +
+               (i < n ? scalar_diff_sq_f64(x + i, y + i, n - i) : 0.0);
+    }
 };
 
 constexpr KernelSet k_avx512_set =
