@@ -41,6 +41,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/bufmgr.h"
+#include "storage/smgr.h"
 #include "utils/backend_progress.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -88,6 +89,7 @@ typedef struct OmenStreamWriter
 	ForkNumber	fork;
 	Buffer		buf;
 	uint32		used;
+	BlockNumber next;			/* the block the next stream page goes to */
 } OmenStreamWriter;
 
 /* Memory-context reset callback: frees the builder on every path. */
@@ -134,13 +136,32 @@ OmenReadOptions(Relation index, OmenParams *p)
 	OmenSetParams(p, dims, m, efc, OmenResolveMetric(index), OmenGetStorage(index));
 }
 
-/* Takes a new page at the end of fork, pinned and exclusively locked. */
+/*
+ * Extends the fork, which the build writes from block 0 on, to nblocks with
+ * one write of the last block: md.c fills what lies before it (a hole, or
+ * whole segments), as for hash bucket pages.  Each page is then taken from
+ * the buffer pool zeroed (OmenBuildNewPage) instead of extending the file
+ * by one block per page, which took an extension lock and a write each:
+ * most of the page-writing phase.
+ */
+static void
+OmenBuildReserve(Relation index, ForkNumber fork, BlockNumber nblocks)
+{
+	PGAlignedBlock zero;
+
+	if (nblocks == 0 || RelationGetNumberOfBlocksInFork(index, fork) >= nblocks)
+		return;
+	memset(zero.data, 0, BLCKSZ);
+	smgrextend(RelationGetSmgr(index), fork, nblocks - 1, zero.data, false);
+}
+
+/* Takes reserved block blkno of fork, zeroed, pinned and exclusively locked. */
 static Page
-OmenBuildNewPage(Relation index, ForkNumber fork, Buffer *buf, uint16 flags)
+OmenBuildNewPage(Relation index, ForkNumber fork, BlockNumber blkno, Buffer *buf, uint16 flags)
 {
 	Page		page;
 
-	*buf = OmenNewBuffer(index, fork);
+	*buf = ReadBufferExtended(index, fork, blkno, RBM_ZERO_AND_LOCK, NULL);
 	page = BufferGetPage(*buf);
 	OmenInitPage(page, flags);
 	return page;
@@ -164,7 +185,7 @@ OmenStreamWrite(OmenStreamWriter *w, const char *src, uint32 len)
 
 		if (!BufferIsValid(w->buf))
 		{
-			(void) OmenBuildNewPage(w->index, w->fork, &w->buf, OMEN_PAGE_NODE);
+			(void) OmenBuildNewPage(w->index, w->fork, w->next++, &w->buf, OMEN_PAGE_NODE);
 			w->used = 0;
 		}
 		chunk = Min(len, U - w->used);
@@ -251,7 +272,7 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 	Buffer		buf;
 	Page		page;
 	OmenMetaPage meta;
-	OmenStreamWriter w = {index, fork, InvalidBuffer, 0};
+	OmenStreamWriter w = {index, fork, InvalidBuffer, 0, 1 + ndir};
 	uint32	   *perm = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint32) * Max(n, 1));
 	uint32	   *inv = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint32) * Max(n, 1));
 	bool		in_page_format = bs->builder != NULL &&
@@ -270,7 +291,8 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, 0);
 
 	/* Metapage */
-	page = OmenBuildNewPage(index, fork, &buf, OMEN_PAGE_META);
+	OmenBuildReserve(index, fork, first_upper);
+	page = OmenBuildNewPage(index, fork, OMEN_METAPAGE_BLKNO, &buf, OMEN_PAGE_META);
 	Assert(BufferGetBlockNumber(buf) == OMEN_METAPAGE_BLKNO);
 	OmenFillMetaPage(page, p);
 	meta = OmenPageGetMeta(page);
@@ -292,7 +314,7 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 	{
 		BlockNumber *entries;
 
-		page = OmenBuildNewPage(index, fork, &buf, OMEN_PAGE_DIR);
+		page = OmenBuildNewPage(index, fork, 1 + d, &buf, OMEN_PAGE_DIR);
 		entries = (BlockNumber *) PageGetContents(page);
 		for (uint32 e = 0; e < OMEN_DIR_ENTRIES_PER_PAGE; e++)
 		{
@@ -367,11 +389,13 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 		OmenBuildFinishPage(w.buf);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, n);
 
+	Assert(w.next == first_upper);
+
 	/* Upper pages */
+	OmenBuildReserve(index, fork, first_upper + nuppers);
 	for (uint32 u = 0; u < nuppers; u++)
 	{
-		page = OmenBuildNewPage(index, fork, &buf, OMEN_PAGE_UPPER);
-		Assert(BufferGetBlockNumber(buf) == first_upper + u);
+		page = OmenBuildNewPage(index, fork, first_upper + u, &buf, OMEN_PAGE_UPPER);
 		memcpy(page, uppers[u], BLCKSZ);
 		OmenBuildFinishPage(buf);
 		pfree(uppers[u]);
