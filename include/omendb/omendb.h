@@ -310,7 +310,7 @@ OmenStatus	omen_vector_parse(const char *text, float *out, uint32_t max_dims,
  * (levels 1..level, m entries each) live apart from the slot.
  * ------------------------------------------------------------------------ */
 
-#define OMEN_NODE_COMPLETE 0x01	/* all links written; safe to use as a neighbour */
+#define OMEN_NODE_COMPLETE 0x01	/* all its own lists written */
 #define OMEN_NODE_DELETED 0x02	/* heap row gone; traversed but never returned */
 #define OMEN_NODE_FREE 0x04		/* slot unused; may be reused by an insert */
 

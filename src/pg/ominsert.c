@@ -9,12 +9,15 @@
  *	   (slots vacuum released) or a new id at the end of the node stream,
  *	   extending the stream and the directory when needed -- all under the
  *	   metapage's exclusive lock, which serializes slot allocation only;
- *	2. writes the slot (header, empty link lists, vector) and, for a node of
- *	   level >= 1, its upper-level tuple; nobody links to it yet;
+ *	   for a node of level >= 1 it also gets its upper-level tuple;
+ *	2. a node of level >= 1 (or the graph's first) is written now (header,
+ *	   empty link lists, vector); nobody links to it yet;
  *	3. descends greedily from the entry point to its level, then on each
  *	   level from there down to 0 searches with width ef_construction,
  *	   selects neighbours with the heuristic (Algorithm 4) and links both
- *	   ways;
+ *	   ways; a node of level 0 is written whole only here, with its list,
+ *	   just before the reverse links make it reachable.  The level-0 list
+ *	   comes with OMEN_NODE_COMPLETE (all its own lists written);
  *	4. becomes the entry point if its level is the new top.
  *
  * Concurrency.  Searches take share locks one page at a time and never hold
@@ -580,7 +583,9 @@ OmenLinkerSearch(OmenLinker *st, const float *vec, uint32 level, OmenCandidate *
 /*
  * Links the new node at `level` given the search results (ascending):
  * picks its neighbours with the heuristic, writes its own list, then adds
- * the reverse links.
+ * the reverse links.  The level-0 list is its last own list: that write
+ * also flags the node OMEN_NODE_COMPLETE (header and list are adjacent, so
+ * one compare-and-swap covers both).
  */
 static void
 OmenConnect(OmenLinker *st, uint32 level, const OmenCandidate *results, uint32 nresults)
@@ -589,27 +594,44 @@ OmenConnect(OmenLinker *st, uint32 level, const OmenCandidate *results, uint32 n
 	uint32		cap = OmenLinkCount(p, level);
 	uint32		chosen[2 * OMEN_MAX_M];
 	uint32		nkept = OmenLinkerSelect(st, results, nresults, p->m, st->id, chosen);
+	char		cur[OMEN_LINKS_OFFSET + 2 * OMEN_MAX_M * sizeof(uint32)];
+	char		upd[OMEN_LINKS_OFFSET + 2 * OMEN_MAX_M * sizeof(uint32)];
+	uint32	   *curlinks = (uint32 *) (cur + OMEN_LINKS_OFFSET);
+	uint32	   *next = (uint32 *) (upd + OMEN_LINKS_OFFSET);
 
 	/* Own list: the chosen ones first, then whatever others linked meanwhile. */
 	for (;;)
 	{
 		uint32		k = 0;
 
-		OmenReadLinks(st->index, p, st->id, &st->hdr, level, st->cur);
+		if (level == 0)
+			OmenReadNodeBytes(st->index, p, st->id, 0, OMEN_LINKS_OFFSET + cap * sizeof(uint32),
+							  cur);
+		else
+			OmenReadLinks(st->index, p, st->id, &st->hdr, level, curlinks);
 		for (uint32 i = 0; i < nkept; i++)
-			st->next[k++] = chosen[i];
-		for (uint32 i = 0; i < cap && st->cur[i] != OMEN_INVALID_NODE && k < cap; i++)
+			next[k++] = chosen[i];
+		for (uint32 i = 0; i < cap && curlinks[i] != OMEN_INVALID_NODE && k < cap; i++)
 		{
 			bool		dup = false;
 
 			for (uint32 j = 0; j < nkept; j++)
-				dup |= (chosen[j] == st->cur[i]);
+				dup |= (chosen[j] == curlinks[i]);
 			if (!dup)
-				st->next[k++] = st->cur[i];
+				next[k++] = curlinks[i];
 		}
 		while (k < cap)
-			st->next[k++] = OMEN_INVALID_NODE;
-		if (OmenReplaceLinks(st->index, p, st->id, &st->hdr, level, st->cur, st->next))
+			next[k++] = OMEN_INVALID_NODE;
+		if (level > 0)
+		{
+			if (OmenReplaceLinks(st->index, p, st->id, &st->hdr, level, curlinks, next))
+				break;
+			continue;
+		}
+		memcpy(upd, cur, OMEN_LINKS_OFFSET);
+		((OmenNodeHeader *) upd)->flags |= OMEN_NODE_COMPLETE;
+		if (OmenReplaceNodeBytes(st->index, p, st->id, 0, OMEN_LINKS_OFFSET + cap * sizeof(uint32),
+								 cur, upd))
 			break;
 	}
 
@@ -669,7 +691,33 @@ OmenLinkerSetVector(OmenLinker *st, const float *vec)
 	st->vq = omen_query_prepare(st->p.storage, st->p.metric, vec, st->p.dims, st->vq_buf);
 }
 
-/* Inserts one prepared vector (dims floats, normalized for cosine) with its heap TID. */
+/*
+ * Writes node st->id's whole slot from slot, with `links` (cap entries, or
+ * NULL: none) as its level-0 list and `flags` in its header.
+ */
+static void
+OmenWriteSlot(OmenLinker *st, char *slot, const uint32 *links, uint32 nlinks, uint8 flags)
+{
+	uint32	   *at = (uint32 *) (slot + OMEN_LINKS_OFFSET);
+
+	st->hdr.flags = flags;
+	memcpy(slot, &st->hdr, sizeof(OmenNodeHeader));
+	memset(at, 0xFF, 2 * st->p.m * sizeof(uint32));
+	if (nlinks > 0)
+		memcpy(at, links, nlinks * sizeof(uint32));
+	OmenWriteNodeBytes(st->index, &st->p, st->id, 0, st->p.slot_size, slot);
+}
+
+/*
+ * Inserts one prepared vector (dims floats, normalized for cosine) with its
+ * heap TID.  A node of level 0 -- all but one in m -- is written once, after
+ * its search, with its list and OMEN_NODE_COMPLETE: nobody can reach it
+ * before its reverse links exist, so it need not be on the page earlier, and
+ * the slot, the list and the flag then cost one WAL record instead of three
+ * (each record compares its whole 8 KB page for the delta).  A node with
+ * upper levels is written first, since its upper reverse links make it
+ * reachable before its level-0 list is written.
+ */
 void
 OmenInsertVector(Relation index, const OmenParams *p, const float *vec, ItemPointer heap_tid)
 {
@@ -680,6 +728,7 @@ OmenInsertVector(Relation index, const OmenParams *p, const float *vec, ItemPoin
 	char	   *slot;
 	uint8		level;
 	int			top;
+	bool		written = false;
 
 	OmenLinkerInit(&st, index, p);
 	OmenLinkerSetVector(&st, vec);
@@ -687,25 +736,31 @@ OmenInsertVector(Relation index, const OmenParams *p, const float *vec, ItemPoin
 
 	LockPage(index, OMEN_UPDATE_LOCK, ShareLock);
 
-	/* 1-2: take a slot and write the node, unlinked. */
+	/* 1: take a slot and fill it in memory. */
 	level = OmenDrawLevel(p->m);
 	st.id = OmenAllocateNode(index, p, level, &st.hdr);
 	memcpy(st.hdr.payload, heap_tid, sizeof(ItemPointerData));
-	st.hdr.flags = 0;
 	slot = palloc(p->slot_size);
-	memcpy(slot, &st.hdr, sizeof(OmenNodeHeader));
-	memset(slot + OMEN_LINKS_OFFSET, 0xFF, 2 * p->m * sizeof(uint32));
 	omen_stored_encode(p->storage, p->metric, vec, p->dims,
 					   (uint8 *) slot + OMEN_VECTOR_OFFSET(p->m));
-	OmenWriteNodeBytes(index, p, st.id, 0, p->slot_size, slot);
+
+	/* 2: the first node of the graph has nothing to link to. */
+	OmenReadMeta(index, &meta);
+	if (meta.entry_point == OMEN_INVALID_NODE)
+	{
+		OmenWriteSlot(&st, slot, NULL, 0, OMEN_NODE_COMPLETE);
+		written = true;
+		if (OmenMaybeSetEntryPoint(index, st.id, level))
+			goto done;
+		OmenReadMeta(index, &meta);
+	}
+	if (level > 0 && !written)
+	{
+		OmenWriteSlot(&st, slot, NULL, 0, 0);
+		written = true;
+	}
 
 	/* 3: link it. */
-	OmenReadMeta(index, &meta);
-	if (meta.entry_point == OMEN_INVALID_NODE && OmenMaybeSetEntryPoint(index, st.id, level))
-		goto done;
-	if (meta.entry_point == OMEN_INVALID_NODE)
-		OmenReadMeta(index, &meta);
-
 	ep.id = meta.entry_point;
 	ep.distance = OmenNodeDistance(index, p, ep.id, st.vq, st.sr.scratch);
 	top = meta.max_level;
@@ -727,7 +782,17 @@ OmenInsertVector(Relation index, const OmenParams *p, const float *vec, ItemPoin
 			OmenSearcherExpand(&st.sr, index, p, (uint32) lc);
 			n = OmenSearcherResults(&st.sr);
 			memcpy(found, st.sr.results, sizeof(OmenCandidate) * n);
-			OmenConnect(&st, (uint32) lc, found, n);
+			if (written)
+				OmenConnect(&st, (uint32) lc, found, n);
+			else
+			{
+				uint32		chosen[2 * OMEN_MAX_M];
+				uint32		nkept = OmenLinkerSelect(&st, found, n, p->m, st.id, chosen);
+
+				OmenWriteSlot(&st, slot, chosen, nkept, OMEN_NODE_COMPLETE);
+				written = true;
+				OmenLinkerLinkBack(&st, chosen, nkept, 0);
+			}
 			/* The next level starts from this level's results (but ourselves). */
 			nentries = 0;
 			for (uint32 i = 0; i < n; i++)
@@ -747,18 +812,6 @@ OmenInsertVector(Relation index, const OmenParams *p, const float *vec, ItemPoin
 		(void) OmenMaybeSetEntryPoint(index, st.id, level);
 
 done:
-	/* The node is complete: flag it so vacuum can tell. */
-	for (;;)
-	{
-		OmenNodeHeader cur;
-		OmenNodeHeader upd;
-
-		OmenReadHeader(index, p, st.id, &cur);
-		upd = cur;
-		upd.flags |= OMEN_NODE_COMPLETE;
-		if (OmenReplaceNodeBytes(index, p, st.id, 0, sizeof(OmenNodeHeader), &cur, &upd))
-			break;
-	}
 	UnlockPage(index, OMEN_UPDATE_LOCK, ShareLock);
 }
 
