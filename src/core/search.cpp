@@ -13,10 +13,10 @@
  * Round hand-over (results()).  W is sorted ascending and written out; those
  * nodes are now returned and leave the search for good.  Any that did not
  * fit in the caller's buffer go back to the pool, so nothing reachable is
- * ever lost.  Then the pool, kept unordered until now, is made a heap, W is
- * refilled with the ef best of it and each of
- * them that has not been expanded is queued in C (C keeps the frontier it
- * already had).  The next round is again plain Algorithm 2 from that state.
+ * ever lost.  Then W is refilled with the ef best of the pool, kept
+ * unordered until now (one nth_element, then a sort of those ef); next()
+ * expands those not yet expanded.  The next round is again plain Algorithm 2
+ * from that state.
  *
  * Memory and threads: see search.hpp.  One OmenSearch per thread; the
  * object is allocated with new and released by omen_search_free().
@@ -39,14 +39,14 @@ void reserve_geometric(std::vector<OmenCandidate>& v, size_t n) {
 
 } /* namespace */
 
-/* Starts a search: O(1) epoch bump (clears stamps only on wrap), empties the heaps, presizes the
+/* Starts a search: O(1) epoch bump (clears stamps only on wrap), empties W and the pool, presizes the
  * visited array. */
 void search_state::begin(uint32_t ef, uint32_t id_bound, bool keep_pool) {
     ef_ = ef == 0 ? 1 : ef;
     keep_pool_ = keep_pool;
     visited_ = 0;
-    c_.clear();
     w_.clear();
+    first_ = 0;
     d_.clear();
     if (epoch_ >= max_epoch) {
         /* wrap: old stamps could alias new epochs, forget them all */
@@ -68,39 +68,25 @@ void search_state::grow(uint32_t id) {
     stamps_.resize(want, stamp_t(0));
 }
 
-/* Ends the round: W out ascending (overflow back to the pool), then W <- ef best of D, unexpanded
- * ones queued in C. */
+/* Ends the round: W out ascending (overflow back to the pool), then W <- ef best of D, which next()
+ * expands unless they already are. */
 uint32_t search_state::results(OmenCandidate* out, uint32_t max) {
     /* reserve first, so a bad_alloc leaves the search untouched */
-    if (keep_pool_) {
-        reserve_geometric(d_, d_.size() + w_.size());
-        reserve_geometric(c_, c_.size() + ef_);
-    }
-    std::sort_heap(w_.begin(), w_.end(), candidate_less());
-
+    if (keep_pool_) reserve_geometric(d_, d_.size() + w_.size());
     const uint32_t n = static_cast<uint32_t>(std::min<size_t>(w_.size(), max));
-
     if (n > 0) std::memcpy(out, w_.data(), n * sizeof(OmenCandidate));
     if (keep_pool_) {
         for (size_t i = n; i < w_.size(); i++) pool_push(w_[i]);
     }
     w_.clear();
-
-    if (!keep_pool_) return n;
-    std::make_heap(d_.begin(), d_.end(), candidate_greater()); /* O(n), once per round */
-    while (w_.size() < ef_ && !d_.empty()) {
-        std::pop_heap(d_.begin(), d_.end(), candidate_greater());
-        const OmenCandidate cand = d_.back();
-
-        d_.pop_back();
-        w_.push_back(cand);
-        if (stamps_[cand.id] != epoch_ + 1) {
-            c_.push_back(cand);
-            std::push_heap(c_.begin(), c_.end(), candidate_greater());
-        }
-    }
-    /* popped ascending, so w_ is sorted; make it the max-heap offer() expects */
-    std::make_heap(w_.begin(), w_.end(), candidate_less());
+    first_ = 0;
+    if (!keep_pool_ || d_.empty()) return n;
+    const size_t take = std::min<size_t>(ef_, d_.size());
+    const auto end = d_.begin() + static_cast<std::ptrdiff_t>(take);
+    if (take < d_.size()) std::nth_element(d_.begin(), end, d_.end(), candidate_less()); /* O(|D|) */
+    std::sort(d_.begin(), end, candidate_less());
+    w_.assign(d_.begin(), end);
+    d_.erase(d_.begin(), end);
     return n;
 }
 
