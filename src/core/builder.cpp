@@ -274,67 +274,8 @@ struct code_head {
     double norm2;
 };
 
-/*
- * SEARCH-LAYER's W and C in one array kept sorted ascending, as NSG and DiskANN keep them: the
- * candidates still to expand are W's unexpanded members.  A node that falls out of W could only be
- * expanded after every node of W, and Algorithm 2 stops before that, so the two heaps and this give
- * the same search up to the order of equal distances.  An offer is a binary search and a move of
- * at most ef entries, the next candidate the first unexpanded entry; the result needs no sort.
- * (std::push_heap / pop_heap on W and C were a tenth of a 128-dim build.)
- */
-struct beam {
-    OmenCandidate* a = nullptr; /* [0, n) ascending */
-    uint8_t* expanded = nullptr;
-    uint32_t n = 0, ef = 1;
-    uint32_t first = 0; /* every entry before it is expanded */
-
-    void begin(OmenCandidate* storage, uint8_t* flags, uint32_t width) noexcept {
-        a = storage;
-        expanded = flags;
-        n = 0;
-        ef = width == 0 ? 1 : width;
-        first = 0;
-    }
-    /* The distance a new node must beat to enter a full W (+inf while W is not full). */
-    float bound() const noexcept { return n < ef ? __builtin_inff() : a[n - 1].distance; }
-    void offer(uint32_t id, float distance) noexcept {
-        if (distance != distance) distance = __builtin_inff();
-        if (n == ef && !(distance < a[n - 1].distance)) return;
-        uint32_t lo = 0, hi = n; /* after the equal ones already there */
-        while (lo < hi) {
-            const uint32_t mid = (lo + hi) / 2;
-            if (a[mid].distance <= distance)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        const uint32_t tail = n - lo - (n == ef ? 1u : 0u);
-        std::memmove(a + lo + 1, a + lo, tail * sizeof(OmenCandidate));
-        std::memmove(expanded + lo + 1, expanded + lo, tail);
-        a[lo] = OmenCandidate{distance, id};
-        expanded[lo] = 0;
-        if (n < ef) n++;
-        if (lo < first) first = lo;
-    }
-    /* The nearest unexpanded node, marked expanded, or OMEN_INVALID_NODE when the search is over. */
-    uint32_t next() noexcept {
-        while (first < n && expanded[first]) first++;
-        if (first == n) return OMEN_INVALID_NODE;
-        expanded[first] = 1;
-        return a[first++].id;
-    }
-    /* The node next() would return (for prefetching its list), or OMEN_INVALID_NODE. */
-    uint32_t peek() const noexcept {
-        for (uint32_t i = first; i < n; i++)
-            if (!expanded[i]) return a[i].id;
-        return OMEN_INVALID_NODE;
-    }
-};
-
 struct worker_scratch {
-    search_state search;               /* its visited stamps */
-    beam w;                            /* SEARCH-LAYER's W and C, stored in found */
-    std::vector<uint8_t> expanded;     /* the beam's flags */
+    search_state search;
     std::vector<OmenCandidate> found; /* SEARCH-LAYER result, ascending */
     uint32_t found_n = 0;
     std::vector<OmenCandidate> entry; /* entry points for the next level */
@@ -1215,7 +1156,6 @@ void builder::worker_main() noexcept {
         const uint32_t cap0 = 2 * g_.m;
 
         s.found.resize(ef_construction_);
-        s.expanded.resize(ef_construction_);
         s.entry.resize(ef_construction_);
         s.list.resize(cap0);
         s.kept.resize(cap0 + g_.m);
@@ -1342,24 +1282,22 @@ void builder::greedy_descend(uint32_t q, OmenCandidate& cur, uint32_t level, wor
  * its own neighbour. */
 void builder::search_layer(uint32_t q, uint32_t level, worker_scratch& s) {
     search_state& st = s.search;
-    beam& w = s.w;
     uint32_t* buf = s.list.data();
     st.begin(ef_construction_, static_cast<uint32_t>(added_.load(std::memory_order_relaxed)),
              false);
-    w.begin(s.found.data(), s.expanded.data(), ef_construction_);
     st.visit(q);
     for (uint32_t i = 0; i < s.entry_n; i++) {
-        if (st.visit(s.entry[i].id)) w.offer(s.entry[i].id, s.entry[i].distance);
+        if (st.visit(s.entry[i].id)) st.offer(s.entry[i].id, s.entry[i].distance);
     }
 
     uint32_t c;
 
-    while ((c = w.next()) != OMEN_INVALID_NODE) {
+    while ((c = st.next()) != OMEN_INVALID_NODE) {
         const uint32_t n = copy_links(c, level, buf);
         uint32_t k = 0;
 
         /* The list most likely expanded next: its load overlaps this round's distances. */
-        const uint32_t after = w.peek();
+        const uint32_t after = st.peek();
         if (after != OMEN_INVALID_NODE) __builtin_prefetch(g_.links(after, level));
 
         /* First the unvisited neighbours, each one's copy prefetched whole, then their
@@ -1378,10 +1316,10 @@ void builder::search_layer(uint32_t q, uint32_t level, worker_scratch& s) {
         for (uint32_t i = 0; i < k; i++) {
             const float d = between(q, buf[i]);
 
-            if (d < w.bound()) w.offer(buf[i], d);
+            if (d < st.bound()) st.offer(buf[i], d);
         }
     }
-    s.found_n = w.n;
+    s.found_n = st.results(s.found.data(), ef_construction_);
 }
 
 /* Algorithm 1 lines 9-17: select up to m neighbours, merge them into q's list, then q into each of
