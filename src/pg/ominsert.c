@@ -581,25 +581,38 @@ OmenLinkerSearch(OmenLinker *st, const float *vec, uint32 level, OmenCandidate *
 }
 
 /*
- * Links the new node at `level` given the search results (ascending):
- * picks its neighbours with the heuristic, writes its own list, then adds
- * the reverse links.  The level-0 list is its last own list: that write
- * also flags the node OMEN_NODE_COMPLETE (header and list are adjacent, so
- * one compare-and-swap covers both).
+ * Writes node st->id's whole slot from slot, with `links` (cap entries, or
+ * NULL: none) as its level-0 list and `flags` in its header.
  */
 static void
-OmenConnect(OmenLinker *st, uint32 level, const OmenCandidate *results, uint32 nresults)
+OmenWriteSlot(OmenLinker *st, char *slot, const uint32 *links, uint32 nlinks, uint8 flags)
+{
+	uint32	   *at = (uint32 *) (slot + OMEN_LINKS_OFFSET);
+
+	st->hdr.flags = flags;
+	memcpy(slot, &st->hdr, sizeof(OmenNodeHeader));
+	memset(at, 0xFF, 2 * st->p.m * sizeof(uint32));
+	if (nlinks > 0)
+		memcpy(at, links, nlinks * sizeof(uint32));
+	OmenWriteNodeBytes(st->index, &st->p, st->id, 0, st->p.slot_size, slot);
+}
+
+/*
+ * Writes the node's own list at `level`: the chosen ones first, then
+ * whatever others linked meanwhile, by compare-and-swap.  The level-0 list
+ * is its last own list: that write also flags the node OMEN_NODE_COMPLETE
+ * (header and list are adjacent, so one compare-and-swap covers both).
+ */
+static void
+OmenWriteOwnList(OmenLinker *st, uint32 level, const uint32 *chosen, uint32 nkept)
 {
 	const OmenParams *p = &st->p;
 	uint32		cap = OmenLinkCount(p, level);
-	uint32		chosen[2 * OMEN_MAX_M];
-	uint32		nkept = OmenLinkerSelect(st, results, nresults, p->m, st->id, chosen);
 	char		cur[OMEN_LINKS_OFFSET + 2 * OMEN_MAX_M * sizeof(uint32)];
 	char		upd[OMEN_LINKS_OFFSET + 2 * OMEN_MAX_M * sizeof(uint32)];
 	uint32	   *curlinks = (uint32 *) (cur + OMEN_LINKS_OFFSET);
 	uint32	   *next = (uint32 *) (upd + OMEN_LINKS_OFFSET);
 
-	/* Own list: the chosen ones first, then whatever others linked meanwhile. */
 	for (;;)
 	{
 		uint32		k = 0;
@@ -625,16 +638,36 @@ OmenConnect(OmenLinker *st, uint32 level, const OmenCandidate *results, uint32 n
 		if (level > 0)
 		{
 			if (OmenReplaceLinks(st->index, p, st->id, &st->hdr, level, curlinks, next))
-				break;
+				return;
 			continue;
 		}
 		memcpy(upd, cur, OMEN_LINKS_OFFSET);
 		((OmenNodeHeader *) upd)->flags |= OMEN_NODE_COMPLETE;
 		if (OmenReplaceNodeBytes(st->index, p, st->id, 0, OMEN_LINKS_OFFSET + cap * sizeof(uint32),
 								 cur, upd))
-			break;
+			return;
 	}
+}
 
+/*
+ * Links the new node at `level` given the search results (ascending):
+ * picks its neighbours with the heuristic, writes its own list, then adds
+ * the reverse links.  A node not yet on its pages (`unwritten` is its slot
+ * in memory; level 0 only) is written whole instead, with its list and
+ * OMEN_NODE_COMPLETE: nobody can have linked to it.
+ */
+static void
+OmenConnect(OmenLinker *st, uint32 level, const OmenCandidate *results, uint32 nresults,
+			char *unwritten)
+{
+	uint32		chosen[2 * OMEN_MAX_M];
+	uint32		nkept = OmenLinkerSelect(st, results, nresults, st->p.m, st->id, chosen);
+
+	Assert(unwritten == NULL || level == 0);
+	if (unwritten != NULL)
+		OmenWriteSlot(st, unwritten, chosen, nkept, OMEN_NODE_COMPLETE);
+	else
+		OmenWriteOwnList(st, level, chosen, nkept);
 	OmenLinkerLinkBack(st, chosen, nkept, level);
 }
 
@@ -689,23 +722,6 @@ OmenLinkerSetVector(OmenLinker *st, const float *vec)
 {
 	st->vec = vec;
 	st->vq = omen_query_prepare(st->p.storage, st->p.metric, vec, st->p.dims, st->vq_buf);
-}
-
-/*
- * Writes node st->id's whole slot from slot, with `links` (cap entries, or
- * NULL: none) as its level-0 list and `flags` in its header.
- */
-static void
-OmenWriteSlot(OmenLinker *st, char *slot, const uint32 *links, uint32 nlinks, uint8 flags)
-{
-	uint32	   *at = (uint32 *) (slot + OMEN_LINKS_OFFSET);
-
-	st->hdr.flags = flags;
-	memcpy(slot, &st->hdr, sizeof(OmenNodeHeader));
-	memset(at, 0xFF, 2 * st->p.m * sizeof(uint32));
-	if (nlinks > 0)
-		memcpy(at, links, nlinks * sizeof(uint32));
-	OmenWriteNodeBytes(st->index, &st->p, st->id, 0, st->p.slot_size, slot);
 }
 
 /*
@@ -782,17 +798,8 @@ OmenInsertVector(Relation index, const OmenParams *p, const float *vec, ItemPoin
 			OmenSearcherExpand(&st.sr, index, p, (uint32) lc);
 			n = OmenSearcherResults(&st.sr);
 			memcpy(found, st.sr.results, sizeof(OmenCandidate) * n);
-			if (written)
-				OmenConnect(&st, (uint32) lc, found, n);
-			else
-			{
-				uint32		chosen[2 * OMEN_MAX_M];
-				uint32		nkept = OmenLinkerSelect(&st, found, n, p->m, st.id, chosen);
-
-				OmenWriteSlot(&st, slot, chosen, nkept, OMEN_NODE_COMPLETE);
-				written = true;
-				OmenLinkerLinkBack(&st, chosen, nkept, 0);
-			}
+			OmenConnect(&st, (uint32) lc, found, n, written ? NULL : slot);
+			written = true;
 			/* The next level starts from this level's results (but ourselves). */
 			nentries = 0;
 			for (uint32 i = 0; i < n; i++)
