@@ -293,7 +293,6 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 	/* Metapage */
 	OmenBuildReserve(index, fork, first_upper);
 	page = OmenBuildNewPage(index, fork, OMEN_METAPAGE_BLKNO, &buf, OMEN_PAGE_META);
-	Assert(BufferGetBlockNumber(buf) == OMEN_METAPAGE_BLKNO);
 	OmenFillMetaPage(page, p);
 	meta = OmenPageGetMeta(page);
 	meta->node_count = n;
