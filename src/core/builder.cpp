@@ -21,23 +21,33 @@
  * Link order.  OMEN_LINK_ORDER_ARRIVAL links in id order, while the vectors
  * still arrive.  OMEN_LINK_ORDER_LOCALITY links a seeded random tenth of the
  * nodes (the skeleton) as they arrive and holds the rest back; when adding
- * is finished, wait() groups those by their nearest of k1 skeleton nodes and
- * then, within each group, of k2 of its own members (k1 * k2 ~ one group per
- * thousand nodes, at most 1,024), and queues them group after group.  An
- * insert then searches where the previous ones did, so the nodes it reads are
- * mostly still in the CPU caches.  Before any is linked the held-back nodes
- * are also renumbered (slot, copy and upper-list offset moved, cycle by
- * cycle of the permutation) so that the link order is their id order: a
- * group's nodes then lie side by side in memory too.  At a million 128-dim
- * vectors the build runs at twice the arrival order's speed (core_bench
- * --link-order: 25,033 against 12,101 vectors/s; the grouping alone gave
- * 20,059) with recall at equal ef_search as good or better.  The skeleton,
+ * is finished, wait() groups those by their nearest of k1 nodes already in
+ * the link order and then, within each group, of k2 of its own members
+ * (k1 * k2 ~ one group per thousand nodes, at most 1,024), and queues them
+ * group after group.  An insert then searches where the previous ones did,
+ * so the nodes it reads are mostly still in the CPU caches.  Before any is
+ * linked the held-back nodes are also renumbered (slot, copy and upper-list
+ * offset moved, cycle by cycle of the permutation) so that the link order is
+ * their id order: a group's nodes then lie side by side in memory too.  At a
+ * million 128-dim vectors the build runs at twice the arrival order's speed
+ * (core_bench --link-order: 25,033 against 12,101 vectors/s; the grouping
+ * alone gave 20,059) with recall at equal ef_search as good or better.  The skeleton,
  * inserted in random order first, keeps the long-range links a purely
  * grouped order would lack.
+ * Early chunks: with two workers or more, add() groups and queues what is
+ * held back so far (at least 4,096 nodes, at most 2^25 vector elements)
+ * whenever the workers have linked everything queued.  On wide vectors the
+ * heap scan of CREATE INDEX is the slower side (Fashion-MNIST: 1.2-1.5 s
+ * for 57,000 rows, the skeleton linked in 0.3 s of it), and the idle core
+ * then links chunks instead of waiting for the end.  Chunks depend on
+ * timing, so one worker (whose graph must be a function of the inputs)
+ * gets none.
  * The grouping measures with between() and runs in slices of at most 50 ms
  * in the thread that calls wait() (the backend), so a cancel is seen
- * between slices; its draws come from their own seeded stream, and a slice
- * boundary never changes them, so the order does not depend on timing.
+ * between slices (an early chunk is grouped at once, inside add(): its
+ * bound keeps that under a quarter of a second); its draws come from their
+ * own seeded stream, and a slice boundary never changes them, so the order
+ * does not depend on timing (early chunks aside).
  *
  * Measure and formats.  Where the int8 copies are used (uses_int8_copies)
  * every distance of the construction is between copies, so the slots need
@@ -68,6 +78,9 @@
  *     a node is linked only after its slot is completely written; the
  *     grouped rest is published the same way, by one store of queued_, and
  *     ordered_ says that the order is complete.
+ *   - While adding goes on, only threads - 1 workers (at least one) link:
+ *     the backend's heap scan keeps a core of its own; the others wait on
+ *     work_cv_ for finish_adding().
  *   - Idle workers sleep on work_cv_; add() notifies only when a sleeper is
  *     registered (a seq_cst store/load pair rules out the lost wake-up, and
  *     the sleep also has a timeout).  wait() sleeps on done_cv_, which every
@@ -125,7 +138,8 @@ constexpr uint64_t kSkeletonEvery = 10;   /* locality order: one node in ten lin
 constexpr uint64_t kNodesPerGroup = 1000; /* locality order: target group size */
 constexpr uint64_t kMaxGroups = 1024;     /* locality order: at most this many groups */
 constexpr uint64_t kMinGrouped = 4096;    /* fewer held-back nodes are queued in id order */
-constexpr uint32_t kOrderSliceMs = 50;    /* longest grouping slice inside one wait() */
+constexpr uint64_t kMaxEarlyChunkElements = uint64_t(1) << 25; /* add() groups at once: bounded */
+constexpr uint32_t kOrderSliceMs = 50; /* longest grouping slice inside one wait() */
 constexpr size_t kOrderBytesPerNode = sizeof(uint32_t) + sizeof(uint64_t); /* order_ + held_ */
 
 /* Rounds n up to a multiple of the power of two a. */
@@ -350,14 +364,22 @@ class builder {
 
   private:
     /* Thread body: claims ids and inserts them until done, cancelled or failed. */
-    void worker_main() noexcept;
+    void worker_main(uint32_t index) noexcept;
 
     /* Claims the next node id, sleeping while none is available; false when the worker should exit.
      */
-    bool claim(uint32_t& id);
+    bool claim(uint32_t index, uint32_t& id);
 
-    /* Locality order: groups and queues the held-back nodes until done (true) or deadline. */
+    /* Locality order: groups and queues the chunk of held-back nodes until done (true) or
+     * deadline. */
     bool order_some(std::chrono::steady_clock::time_point deadline);
+
+    /* Locality order: makes held()[chunk_lo_ .. held_n_) the chunk order_some() works on. */
+    void open_chunk() noexcept {
+        chunk_n_ = held_n_ - chunk_lo_;
+        order_first_ = queued_.load(std::memory_order_relaxed);
+        order_stage_ = 0;
+    }
 
     /* Locality order: index in centres_ of the centre nearest to node id. */
     uint32_t nearest_centre(uint32_t id) const noexcept;
@@ -528,8 +550,8 @@ class builder {
     vm_region slot_region_;
     vm_region upper_region_;
     vm_region offset_region_;
-    vm_region dist_region_; /* the distance of every level-0 link to its node, beside the lists */
-    vm_region code_region_; /* compact copies of the vectors, when search_storage asks */
+    vm_region dist_region_;  /* the distance of every level-0 link to its node, beside the lists */
+    vm_region code_region_;  /* compact copies of the vectors, when search_storage asks */
     vm_region order_region_; /* locality order: ids in link order */
     vm_region held_region_;  /* locality order: held-back nodes and their group keys */
     std::unique_ptr<std::atomic<uint8_t>[]> locks_;
@@ -544,9 +566,13 @@ class builder {
 
     /* locality order, backend thread (see order_some) */
     bool locality_ = false;
-    uint64_t order_rng_ = 0; /* skeleton and centre draws */
-    uint64_t held_n_ = 0;    /* nodes held back */
-    uint64_t skeleton_n_ = 0;
+    uint64_t order_rng_ = 0;      /* skeleton and centre draws */
+    uint64_t held_n_ = 0;         /* nodes held back */
+    uint64_t chunk_lo_ = 0;       /* held()[chunk_lo_ .. held_n_) are not yet queued */
+    uint64_t chunk_n_ = 0;        /* the chunk being grouped: held()[chunk_lo_ .. + chunk_n_) */
+    uint64_t order_first_ = 0;    /* ... and its first position in the link order */
+    bool early_chunks_ = false;   /* chunks are grouped while adding (two workers or more) */
+    uint32_t adding_workers_ = 1; /* workers that link while the backend still adds */
     int order_stage_ = 0;
     uint64_t order_pos_ = 0;
     uint32_t group_ = 0;         /* stage 2: current first-level group */
@@ -710,7 +736,8 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
         std::memcpy(stored, vector, sizeof(float) * g_.dims);
     else
         omen_stored_encode(slot_storage_, params_.metric, vector, g_.dims, stored);
-    if (code_size_ > 0) encode_copy(nid, vector, slot_storage_ == OMEN_STORAGE_INT8 ? stored : nullptr);
+    if (code_size_ > 0)
+        encode_copy(nid, vector, slot_storage_ == OMEN_STORAGE_INT8 ? stored : nullptr);
     g_.upper_offset[nid] = upper_used_;
     std::fill_n(g_.upper_pool + upper_used_, upper_entries, OMEN_INVALID_NODE);
     upper_used_ += upper_entries;
@@ -719,7 +746,21 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
 
     added_.store(id + 1, std::memory_order_seq_cst);
     if (locality_ && id > 0 && splitmix64(order_rng_) % kSkeletonEvery != 0) {
-        held()[held_n_++] = id; /* linked once adding is finished, in its group */
+        held()[held_n_++] = id; /* linked later, in its group */
+        /* the workers ran out of work while rows still arrive: group what is held back now */
+        if (early_chunks_ && held_n_ - chunk_lo_ >= kMinGrouped &&
+            (held_n_ - chunk_lo_) * g_.dims <= kMaxEarlyChunkElements &&
+            next_.load(std::memory_order_acquire) >= queued_.load(std::memory_order_relaxed)) {
+            open_chunk();
+            try {
+                order_some(std::chrono::steady_clock::time_point::max());
+            } catch (const std::bad_alloc&) {
+                record_error(OMEN_ERR_OUT_OF_MEMORY, "out of memory ordering the index build");
+                return set_error(err, OMEN_ERR_OUT_OF_MEMORY,
+                                 "out of memory ordering the index build");
+            }
+            chunk_lo_ = held_n_;
+        }
         return OMEN_OK;
     }
 
@@ -742,7 +783,11 @@ OmenStatus builder::start(uint32_t threads, OmenError* err) {
     started_ = true;
     try {
         threads_.reserve(threads);
-        for (uint32_t i = 0; i < threads; i++) threads_.emplace_back(&builder::worker_main, this);
+        /* with one worker the link order, hence the graph, must not depend on timing */
+        early_chunks_ = locality_ && threads > 1;
+        adding_workers_ = std::max<uint32_t>(threads - 1, 1);
+        for (uint32_t i = 0; i < threads; i++)
+            threads_.emplace_back(&builder::worker_main, this, i);
     } catch (...) {
         stop_and_join();
         return set_error(err, OMEN_ERR_OUT_OF_MEMORY, "could not start index build threads");
@@ -753,7 +798,7 @@ OmenStatus builder::start(uint32_t threads, OmenError* err) {
 /* Declares the input complete and wakes everybody who may be waiting for that. */
 void builder::finish_adding() noexcept {
     if (!locality_) ordered_.store(true, std::memory_order_seq_cst);
-    skeleton_n_ = queued_.load(std::memory_order_relaxed);
+    if (locality_) open_chunk(); /* the last chunk, grouped by wait() */
     finished_.store(true, std::memory_order_seq_cst);
     notify_workers(true);
     notify_done();
@@ -861,8 +906,7 @@ void builder::link_orphans() noexcept {
             hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
 
             std::vector<OmenCandidate> near;
-            for (uint32_t h : hosts)
-                near.push_back(OmenCandidate{between(id, h), h});
+            for (uint32_t h : hosts) near.push_back(OmenCandidate{between(id, h), h});
             std::sort(near.begin(), near.end(), candidate_less());
             for (const OmenCandidate& c : near) {
                 uint32_t* list = g_.links(c.id, 0);
@@ -952,7 +996,15 @@ void builder::notify_workers(bool all) noexcept {
 
 /* Claims the next id once it is published; sleeps (registered in sleepers_) while the backend is
  * behind. */
-bool builder::claim(uint32_t& id) {
+bool builder::claim(uint32_t index, uint32_t& id) {
+    if (index >= adding_workers_) {
+        /* while the backend adds, one core is its own; finish_adding() and stops wake us (not
+         * counted in sleepers_, so that add() need not) */
+        std::unique_lock<std::mutex> lk(work_mutex_);
+
+        while (!finished_.load(std::memory_order_seq_cst) && !stop_.load(std::memory_order_seq_cst))
+            work_cv_.wait_for(lk, std::chrono::milliseconds(20));
+    }
     for (;;) {
         if (stop_.load(std::memory_order_acquire)) return false;
 
@@ -990,8 +1042,9 @@ bool builder::claim(uint32_t& id) {
  * whatever the slicing, so the result depends on the inputs and seed only.
  */
 bool builder::order_some(std::chrono::steady_clock::time_point deadline) {
-    uint64_t* h = held();
-    const uint64_t n = held_n_;
+    uint64_t* h = held() + chunk_lo_;
+    const uint64_t n = chunk_n_;
+    const uint64_t first = order_first_;
     auto out_of_time = [&deadline](uint64_t i) {
         return (i & 63) == 0 && std::chrono::steady_clock::now() >= deadline;
     };
@@ -1009,8 +1062,8 @@ bool builder::order_some(std::chrono::steady_clock::time_point deadline) {
                 k1_ = 1;
                 while (uint64_t(k1_) * k1_ < groups) k1_++;
                 k2_ = static_cast<uint32_t>((groups + k1_ - 1) / k1_);
-                k1_ = static_cast<uint32_t>(std::min<uint64_t>(k1_, skeleton_n_));
-                draw_centres(skeleton_n_, k1_, [this](uint64_t i) { return order()[i]; });
+                k1_ = static_cast<uint32_t>(std::min<uint64_t>(k1_, first));
+                draw_centres(first, k1_, [this](uint64_t i) { return order()[i]; });
                 order_pos_ = 0;
                 order_stage_ = 1;
                 break;
@@ -1054,8 +1107,6 @@ bool builder::order_some(std::chrono::steady_clock::time_point deadline) {
             case 3: {
                 /* L = the held ids in link order, P = the same ids ascending: the node at L[i]
                  * moves to id P[i], so that they are linked in id order, neighbours in memory */
-                const uint64_t first = skeleton_n_;
-
                 std::sort(h, h + n);
                 for (uint64_t i = 0; i < n; i++) order()[first + i] = static_cast<uint32_t>(h[i]);
                 for (uint64_t i = 0; i < n; i++) h[i] = order()[first + i];
@@ -1106,12 +1157,11 @@ bool builder::order_some(std::chrono::steady_clock::time_point deadline) {
                 order_stage_ = 5;
                 break;
             case 5: {
-                const uint64_t first = skeleton_n_;
-
                 for (uint64_t i = 0; i < n; i++) order()[first + i] = static_cast<uint32_t>(h[i]);
                 /* queued_ first: a worker that sees ordered_ must see every position */
                 queued_.store(first + n, std::memory_order_seq_cst);
-                ordered_.store(true, std::memory_order_seq_cst);
+                if (finished_.load(std::memory_order_relaxed))
+                    ordered_.store(true, std::memory_order_seq_cst);
                 notify_workers(true);
                 order_stage_ = 6;
                 return true;
@@ -1150,7 +1200,7 @@ void builder::draw_centres(uint64_t n, uint32_t k, IdAt&& id_at) {
 
 /* Sizes the scratch, then inserts claimed nodes; turns any exception into a recorded build error.
  */
-void builder::worker_main() noexcept {
+void builder::worker_main(uint32_t index) noexcept {
     try {
         worker_scratch s;
         const uint32_t cap0 = 2 * g_.m;
@@ -1164,7 +1214,7 @@ void builder::worker_main() noexcept {
 
         uint32_t id;
 
-        while (claim(id)) {
+        while (claim(index, id)) {
             insert(id, s);
 
             const uint64_t done = inserted_.fetch_add(1, std::memory_order_acq_rel) + 1;

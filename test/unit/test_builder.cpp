@@ -950,6 +950,65 @@ TEST(Builder, LocalityOrderIsDeterministic) {
     omen_builder_free(arrival);
 }
 
+/*
+ * With two workers, whenever the linking worker runs out of work while rows still arrive, add()
+ * groups what is held back so far and queues it (the heap scan of CREATE INDEX is that slow, and
+ * one core would otherwise idle through it).  Adding is paced here so that this happens between
+ * every batch: most nodes are then linked before adding ends (the skeleton alone is a tenth), and
+ * the graph must still be a valid renumbering of the rows, fully reachable, and as good as the
+ * arrival order's.
+ */
+TEST(Builder, LocalityOrderEarlyChunks) {
+    const uint32_t n = 20000, dims = 32, batch = 500;
+    const std::vector<float> data = clustered_vectors(n, dims, 50, 0.6f, 800);
+    const std::vector<float> queries = clustered_vectors(200, dims, 50, 0.6f, 801);
+    double recall[2] = {0, 0};
+
+    for (uint64_t seed : {11, 22, 33}) {
+        OmenBuildParams p = params(dims, OMEN_METRIC_L2, 16, 64, seed);
+        OmenBuilder* b = nullptr;
+        OmenError err;
+        OmenBuildProgress prog;
+
+        p.link_order = OMEN_LINK_ORDER_LOCALITY;
+        ASSERT_EQ(omen_builder_create(&p, &b, &err), OMEN_OK) << err.message;
+        ASSERT_EQ(omen_builder_start(b, 2, &err), OMEN_OK) << err.message;
+        for (uint32_t from = 0; from < n; from += batch) {
+            add_range(b, data, dims, from, from + batch);
+            /* let the workers drain: until linking stops for a while */
+            uint64_t last = UINT64_MAX;
+            for (int still = 0; still < 3;) {
+                ASSERT_EQ(omen_builder_wait(b, 2, &prog, &err), OMEN_PENDING) << err.message;
+                still = prog.inserted == last ? still + 1 : 0;
+                last = prog.inserted;
+            }
+        }
+        std::printf("[ seed %llu: %llu of %u nodes linked before adding ended ]\n",
+                    static_cast<unsigned long long>(seed),
+                    static_cast<unsigned long long>(prog.inserted), n);
+        EXPECT_GT(prog.inserted, n / 2);
+        omen_builder_finish_adding(b);
+        ASSERT_EQ(wait_done(b, nullptr, &err), OMEN_OK) << err.message;
+        ASSERT_EQ(omen_builder_count(b), n);
+        check_graph(b, p, data);
+        check_reachable(b, p);
+        uint32_t moved = 0;
+        for (uint32_t id = 0; id < n; id++) moved += original_index(b, id) != id;
+        EXPECT_GT(moved, n / 2);
+        recall[1] += recall_at(b, p, data, queries, 10, 64) / 3;
+        omen_builder_free(b);
+
+        p.link_order = OMEN_LINK_ORDER_ARRIVAL;
+        b = build(p, data, 2);
+        ASSERT_NE(b, nullptr);
+        recall[0] += recall_at(b, p, data, queries, 10, 64) / 3;
+        omen_builder_free(b);
+    }
+    std::printf("[ recall@10 (ef 64), mean of 3 seeds: arrival order %.4f, early chunks %.4f ]\n",
+                recall[0], recall[1]);
+    EXPECT_GE(recall[1], recall[0] - 0.015);
+}
+
 TEST(Builder, LocalityOrderBytesPerNode) {
     OmenBuildParams p = params(32, OMEN_METRIC_L2);
 
