@@ -10,7 +10,7 @@
  *
  * Usage: core_bench [--threads N] [--m M] [--efc EF] [--queries Q] [--base N]
  *                   [--synthetic DIMS] [--search-storage 0|1|2] [--hnswlib 0|1]
- *                   [--graph-hash 0|1] [--link-order 0|1]
+ *                   [--graph-hash 0|1] [--link-order 0|1] [--seed S] [--pace-us US]
  *
  * --search-storage 2 builds with int8 copies for the construction searches
  * (OmenBuildParams.search_storage; 1 is half, 0 the float vectors);
@@ -18,7 +18,11 @@
  * (run with --threads 1 it tells whether a change to the builder changed
  * the graph it makes); --link-order 1 links in the locality order the
  * server uses (OmenBuildParams.link_order), 0 (the default here) in arrival
- * order.  hnswlib picks its kernels at compile time, so this file is
+ * order.  --seed sets the build's seed (levels, skeleton and grouping draws;
+ * 42 by default), so that graph-to-graph spread can be told from a change;
+ * --pace-us spins that many microseconds before each add, as the server's
+ * heap scan takes ~22 us per Fashion-MNIST row: the workers then run out of
+ * queued work while adding goes on, as they do in CREATE INDEX.  hnswlib picks its kernels at compile time, so this file is
  * compiled with -march=native where the compiler allows (see
  * CMakeLists.txt): hnswlib gets AVX-512 on this machine, as it would in a
  * user's own build; the core dispatches at run time either way.
@@ -183,7 +187,7 @@ uint64_t omen_search_all(const OmenBuilder* b, uint32_t m, uint32_t dims,
 
 int main(int argc, char** argv) {
     uint32_t threads = 2, m = 16, efc = 64, nq = 1000, nbase = 60000, synth_dims = 0, sstore = 0,
-             with_hnswlib = 1, graph_hash = 0, link_order = 0;
+             with_hnswlib = 1, graph_hash = 0, link_order = 0, seed = 42, pace_us = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         const uint32_t v = uint32_t(std::strtoul(argv[i + 1], nullptr, 10));
@@ -197,6 +201,8 @@ int main(int argc, char** argv) {
         else if (a == "--hnswlib") with_hnswlib = v;
         else if (a == "--graph-hash") graph_hash = v;
         else if (a == "--link-order") link_order = v;
+        else if (a == "--seed") seed = v;
+        else if (a == "--pace-us") pace_us = v;
         else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
@@ -220,7 +226,7 @@ int main(int argc, char** argv) {
         p.m = m;
         p.ef_construction = efc;
         p.metric = OMEN_METRIC_L2;
-        p.seed = 42;
+        p.seed = seed;
         p.search_storage = static_cast<OmenStorage>(sstore);
         p.link_order = link_order;
         OmenBuilder* b = nullptr;
@@ -228,11 +234,18 @@ int main(int argc, char** argv) {
         if (omen_builder_create(&p, &b, &err) != OMEN_OK) throw std::runtime_error(err.message);
         auto t0 = clock_type::now();
         omen_builder_start(b, threads, &err);
+        OmenBuildProgress at_finish{};
         for (uint32_t i = 0; i < n; i++) {
+            if (pace_us > 0) {
+                const auto until = clock_type::now() + std::chrono::microseconds(pace_us);
+                while (clock_type::now() < until) {
+                }
+            }
             uint8_t pl[6] = {0};
             std::memcpy(pl, &i, sizeof i); /* the payload names the input row (ids may differ) */
             omen_builder_add(b, &base[size_t(i) * dims], pl, &err);
         }
+        omen_builder_wait(b, 0, &at_finish, &err); /* how much was linked while adding */
         omen_builder_finish_adding(b);
         OmenStatus st;
         while ((st = omen_builder_wait(b, 100, nullptr, &err)) == OMEN_PENDING) {
@@ -255,8 +268,10 @@ int main(int argc, char** argv) {
                         static_cast<unsigned long long>(h), omen_builder_entry_point(b));
         }
         std::printf("{\"engine\":\"omendb-core\",\"simd\":\"%s\",\"n\":%u,\"dims\":%u,\"m\":%u,"
-                    "\"ef_construction\":%u,\"threads\":%u,\"build_s\":%.3f,\"build_vps\":%.0f}\n",
-                    omen_simd_name(), n, dims, m, efc, threads, build_s, n / build_s);
+                    "\"ef_construction\":%u,\"threads\":%u,\"seed\":%u,\"pace_us\":%u,"
+                    "\"linked_while_adding\":%llu,\"build_s\":%.3f,\"build_vps\":%.0f}\n",
+                    omen_simd_name(), n, dims, m, efc, threads, seed, pace_us,
+                    static_cast<unsigned long long>(at_finish.inserted), build_s, n / build_s);
         for (uint32_t ef : {10u, 20u, 40u, 80u, 160u}) {
             std::vector<uint32_t> got;
             t0 = clock_type::now();
