@@ -108,7 +108,7 @@ struct Options {
     int build_threads = 0;
     std::string storage = "float4";
     std::string column_storage = "plain";
-    std::vector<int> ef_search = {10, 20, 40, 80, 120, 200, 400};
+    std::vector<int> ef_search = {10, 20, 40, 60, 80, 120, 200, 400};
     int clients = 4;
     std::size_t exact_queries = 50;
     long insert_copy = -1;    /* -1: default */
@@ -154,7 +154,7 @@ index and measurement
                          vector type's default: vectors over ~2 KB go to TOAST) or
                          extended
   --ef-search LIST       omen.ef_search values, comma-separated
-                         (default 10,20,40,80,120,200,400)
+                         (default 10,20,40,60,80,120,200,400)
   --clients N            concurrent clients for the throughput pass (default 4; 0 skips)
   --exact-queries N      queries for the sequential-scan baseline (default 50; 0 skips)
   --insert-copy N        rows held out of the build and added by COPY afterwards
