@@ -35,8 +35,9 @@
  * inserted in random order first, keeps the long-range links a purely
  * grouped order would lack.
  * Early chunks: with two workers or more, add() groups and queues what is
- * held back so far (at least 4,096 nodes, at most 2^25 vector elements)
- * whenever the workers have linked everything queued.  On wide vectors the
+ * held back so far (at least 4,096 nodes; at most 2^18 nodes and 2^25
+ * vector elements, the oldest first) whenever the workers have linked
+ * everything queued.  On wide vectors the
  * heap scan of CREATE INDEX is the slower side (Fashion-MNIST: 1.2-1.5 s
  * for 57,000 rows, the skeleton linked in 0.3 s of it), and the idle core
  * then links chunks instead of waiting for the end.  Chunks depend on
@@ -78,9 +79,9 @@
  *     a node is linked only after its slot is completely written; the
  *     grouped rest is published the same way, by one store of queued_, and
  *     ordered_ says that the order is complete.
- *   - While adding goes on, only threads - 1 workers (at least one) link:
- *     the backend's heap scan keeps a core of its own; the others wait on
- *     work_cv_ for finish_adding().
+ *   - While adding goes on, only threads - 1 workers (at least one) link, in
+ *     either link order: the backend's heap scan keeps a core of its own;
+ *     the others wait on work_cv_ for finish_adding().
  *   - Idle workers sleep on work_cv_; add() notifies only when a sleeper is
  *     registered (a seq_cst store/load pair rules out the lost wake-up, and
  *     the sleep also has a timeout).  wait() sleeps on done_cv_, which every
@@ -138,7 +139,10 @@ constexpr uint64_t kSkeletonEvery = 10;   /* locality order: one node in ten lin
 constexpr uint64_t kNodesPerGroup = 1000; /* locality order: target group size */
 constexpr uint64_t kMaxGroups = 1024;     /* locality order: at most this many groups */
 constexpr uint64_t kMinGrouped = 4096;    /* fewer held-back nodes are queued in id order */
-constexpr uint64_t kMaxEarlyChunkElements = uint64_t(1) << 25; /* add() groups at once: bounded */
+/* add() groups an early chunk at once, so its size is bounded twice: per node (sorting, moving,
+ * k1 + k2 distances) and per vector element (the distances) */
+constexpr uint64_t kMaxEarlyChunk = uint64_t(1) << 18;
+constexpr uint64_t kMaxEarlyChunkElements = uint64_t(1) << 25;
 constexpr uint32_t kOrderSliceMs = 50; /* longest grouping slice inside one wait() */
 constexpr size_t kOrderBytesPerNode = sizeof(uint32_t) + sizeof(uint64_t); /* order_ + held_ */
 
@@ -374,9 +378,9 @@ class builder {
      * deadline. */
     bool order_some(std::chrono::steady_clock::time_point deadline);
 
-    /* Locality order: makes held()[chunk_lo_ .. held_n_) the chunk order_some() works on. */
-    void open_chunk() noexcept {
-        chunk_n_ = held_n_ - chunk_lo_;
+    /* Locality order: makes held()[chunk_lo_ .. + n) the chunk order_some() works on. */
+    void open_chunk(uint64_t n) noexcept {
+        chunk_n_ = n;
         order_first_ = queued_.load(std::memory_order_relaxed);
         order_stage_ = 0;
     }
@@ -566,7 +570,8 @@ class builder {
 
     /* locality order, backend thread (see order_some) */
     bool locality_ = false;
-    uint64_t order_rng_ = 0;      /* skeleton and centre draws */
+    uint64_t order_rng_ = 0;      /* skeleton draws */
+    uint64_t centre_rng_ = 0;     /* centre draws (their own: early chunks come with timing) */
     uint64_t held_n_ = 0;         /* nodes held back */
     uint64_t chunk_lo_ = 0;       /* held()[chunk_lo_ .. held_n_) are not yet queued */
     uint64_t chunk_n_ = 0;        /* the chunk being grouped: held()[chunk_lo_ .. + chunk_n_) */
@@ -629,6 +634,7 @@ builder::builder(const OmenBuildParams& p) noexcept : params_(p) {
     rng_state_ = p.seed;
     locality_ = p.link_order == OMEN_LINK_ORDER_LOCALITY;
     order_rng_ = p.seed ^ UINT64_C(0x9E3779B97F4A7C15);
+    centre_rng_ = p.seed ^ UINT64_C(0xC2B2AE3D27D4EB4F);
 }
 
 /* Reserves the three regions (sized from memory_limit, else capped address ranges) and the lock
@@ -747,11 +753,12 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
     added_.store(id + 1, std::memory_order_seq_cst);
     if (locality_ && id > 0 && splitmix64(order_rng_) % kSkeletonEvery != 0) {
         held()[held_n_++] = id; /* linked later, in its group */
-        /* the workers ran out of work while rows still arrive: group what is held back now */
+        /* the workers ran out of work while rows still arrive: group what is held back now (the
+         * oldest part of it, if that is too much to group at once) */
         if (early_chunks_ && held_n_ - chunk_lo_ >= kMinGrouped &&
-            (held_n_ - chunk_lo_) * g_.dims <= kMaxEarlyChunkElements &&
             next_.load(std::memory_order_acquire) >= queued_.load(std::memory_order_relaxed)) {
-            open_chunk();
+            open_chunk(std::min({held_n_ - chunk_lo_, kMaxEarlyChunk,
+                                 std::max<uint64_t>(kMaxEarlyChunkElements / g_.dims, kMinGrouped)}));
             try {
                 order_some(std::chrono::steady_clock::time_point::max());
             } catch (const std::bad_alloc&) {
@@ -759,7 +766,7 @@ OmenStatus builder::add(const float* vector, const uint8_t payload[6], OmenError
                 return set_error(err, OMEN_ERR_OUT_OF_MEMORY,
                                  "out of memory ordering the index build");
             }
-            chunk_lo_ = held_n_;
+            chunk_lo_ += chunk_n_;
         }
         return OMEN_OK;
     }
@@ -797,8 +804,9 @@ OmenStatus builder::start(uint32_t threads, OmenError* err) {
 
 /* Declares the input complete and wakes everybody who may be waiting for that. */
 void builder::finish_adding() noexcept {
+    if (finished_.load(std::memory_order_relaxed)) return; /* a second call must not reopen */
     if (!locality_) ordered_.store(true, std::memory_order_seq_cst);
-    if (locality_) open_chunk(); /* the last chunk, grouped by wait() */
+    if (locality_) open_chunk(held_n_ - chunk_lo_); /* the last chunk, grouped by wait() */
     finished_.store(true, std::memory_order_seq_cst);
     notify_workers(true);
     notify_done();
@@ -997,7 +1005,7 @@ void builder::notify_workers(bool all) noexcept {
 /* Claims the next id once it is published; sleeps (registered in sleepers_) while the backend is
  * behind. */
 bool builder::claim(uint32_t index, uint32_t& id) {
-    if (index >= adding_workers_) {
+    if (index >= adding_workers_ && !finished_.load(std::memory_order_acquire)) {
         /* while the backend adds, one core is its own; finish_adding() and stops wake us (not
          * counted in sleepers_, so that add() need not) */
         std::unique_lock<std::mutex> lk(work_mutex_);
@@ -1191,7 +1199,7 @@ template <typename IdAt>
 void builder::draw_centres(uint64_t n, uint32_t k, IdAt&& id_at) {
     centres_.clear();
     while (centres_.size() < k) {
-        const uint32_t id = id_at(splitmix64(order_rng_) % n);
+        const uint32_t id = id_at(splitmix64(centre_rng_) % n);
 
         if (std::find(centres_.begin(), centres_.end(), id) == centres_.end())
             centres_.push_back(id);

@@ -962,51 +962,85 @@ TEST(Builder, LocalityOrderEarlyChunks) {
     const uint32_t n = 20000, dims = 32, batch = 500;
     const std::vector<float> data = clustered_vectors(n, dims, 50, 0.6f, 800);
     const std::vector<float> queries = clustered_vectors(200, dims, 50, 0.6f, 801);
-    double recall[2] = {0, 0};
 
-    for (uint64_t seed : {11, 22, 33}) {
-        OmenBuildParams p = params(dims, OMEN_METRIC_L2, 16, 64, seed);
-        OmenBuilder* b = nullptr;
-        OmenError err;
-        OmenBuildProgress prog;
+    /* the server's configuration (int8 copies where the CPU has fast int8 dot products), and
+     * three threads, of which two link while adding goes on */
+    for (uint32_t threads : {2u, 3u}) {
+        SCOPED_TRACE(threads);
+        double recall[2] = {0, 0};
 
-        p.link_order = OMEN_LINK_ORDER_LOCALITY;
-        ASSERT_EQ(omen_builder_create(&p, &b, &err), OMEN_OK) << err.message;
-        ASSERT_EQ(omen_builder_start(b, 2, &err), OMEN_OK) << err.message;
-        for (uint32_t from = 0; from < n; from += batch) {
-            add_range(b, data, dims, from, from + batch);
-            /* let the workers drain: until linking stops for a while */
-            uint64_t last = UINT64_MAX;
-            for (int still = 0; still < 3;) {
-                ASSERT_EQ(omen_builder_wait(b, 2, &prog, &err), OMEN_PENDING) << err.message;
-                still = prog.inserted == last ? still + 1 : 0;
-                last = prog.inserted;
+        for (uint64_t seed : {11, 22, 33}) {
+            OmenBuildParams p = params(dims, OMEN_METRIC_L2, 16, 64, seed);
+            OmenBuilder* b = nullptr;
+            OmenError err;
+            OmenBuildProgress prog;
+
+            p.search_storage = OMEN_STORAGE_INT8;
+            p.link_order = OMEN_LINK_ORDER_LOCALITY;
+            ASSERT_EQ(omen_builder_create(&p, &b, &err), OMEN_OK) << err.message;
+            ASSERT_EQ(omen_builder_start(b, threads, &err), OMEN_OK) << err.message;
+            for (uint32_t from = 0; from < n; from += batch) {
+                add_range(b, data, dims, from, from + batch);
+                /* let the workers drain: until linking stops for a while */
+                uint64_t last = UINT64_MAX;
+                for (int still = 0; still < 3;) {
+                    ASSERT_EQ(omen_builder_wait(b, 2, &prog, &err), OMEN_PENDING) << err.message;
+                    still = prog.inserted == last ? still + 1 : 0;
+                    last = prog.inserted;
+                }
             }
-        }
-        std::printf("[ seed %llu: %llu of %u nodes linked before adding ended ]\n",
-                    static_cast<unsigned long long>(seed),
-                    static_cast<unsigned long long>(prog.inserted), n);
-        EXPECT_GT(prog.inserted, n / 2);
-        omen_builder_finish_adding(b);
-        ASSERT_EQ(wait_done(b, nullptr, &err), OMEN_OK) << err.message;
-        ASSERT_EQ(omen_builder_count(b), n);
-        check_graph(b, p, data);
-        check_reachable(b, p);
-        uint32_t moved = 0;
-        for (uint32_t id = 0; id < n; id++) moved += original_index(b, id) != id;
-        EXPECT_GT(moved, n / 2);
-        recall[1] += recall_at(b, p, data, queries, 10, 64) / 3;
-        omen_builder_free(b);
+            std::printf("[ %u threads, seed %llu: %llu of %u nodes linked before adding ended ]\n",
+                        threads, static_cast<unsigned long long>(seed),
+                        static_cast<unsigned long long>(prog.inserted), n);
+            EXPECT_GT(prog.inserted, n / 2);
+            omen_builder_finish_adding(b);
+            ASSERT_EQ(wait_done(b, nullptr, &err), OMEN_OK) << err.message;
+            ASSERT_EQ(omen_builder_count(b), n);
+            check_graph(b, p, data);
+            check_reachable(b, p);
+            recall[1] += recall_at(b, p, data, queries, 10, 64) / 3;
+            omen_builder_free(b);
 
-        p.link_order = OMEN_LINK_ORDER_ARRIVAL;
-        b = build(p, data, 2);
-        ASSERT_NE(b, nullptr);
-        recall[0] += recall_at(b, p, data, queries, 10, 64) / 3;
-        omen_builder_free(b);
+            p.link_order = OMEN_LINK_ORDER_ARRIVAL;
+            b = build(p, data, threads);
+            ASSERT_NE(b, nullptr);
+            recall[0] += recall_at(b, p, data, queries, 10, 64) / 3;
+            omen_builder_free(b);
+        }
+        std::printf("[ %u threads, recall@10 (ef 64), mean of 3 seeds: arrival order %.4f, early "
+                    "chunks %.4f ]\n",
+                    threads, recall[0], recall[1]);
+        /* graphs built by two threads differ from run to run (0.000-0.011 apart on a busy
+         * machine): a margin for that, and the floor LocalityOrderRecall uses for this data */
+        EXPECT_GE(recall[1], 0.70);
+        EXPECT_GE(recall[1], recall[0] - 0.025);
     }
-    std::printf("[ recall@10 (ef 64), mean of 3 seeds: arrival order %.4f, early chunks %.4f ]\n",
-                recall[0], recall[1]);
-    EXPECT_GE(recall[1], recall[0] - 0.015);
+}
+
+/* finish_adding() again while wait() is grouping (the first slices): the same graph as once. */
+TEST(Builder, FinishAddingTwice) {
+    const uint32_t n = 40000, dims = 16;
+    OmenBuildParams p = params(dims, OMEN_METRIC_L2, 8, 40, 4711);
+    const std::vector<float> data = clustered_vectors(n, dims, 20, 0.5f, 900);
+    OmenBuilder* b = nullptr;
+    OmenError err;
+    OmenStatus st;
+    uint32_t polls = 0;
+
+    p.link_order = OMEN_LINK_ORDER_LOCALITY;
+    ASSERT_EQ(omen_builder_create(&p, &b, &err), OMEN_OK) << err.message;
+    ASSERT_EQ(omen_builder_start(b, 1, &err), OMEN_OK) << err.message;
+    add_range(b, data, dims, 0, n);
+    omen_builder_finish_adding(b);
+    while ((st = omen_builder_wait(b, 1, nullptr, &err)) == OMEN_PENDING)
+        if (++polls <= 5) omen_builder_finish_adding(b);
+    ASSERT_EQ(st, OMEN_OK) << err.message;
+    check_graph(b, p, data);
+    OmenBuilder* once = build(p, data, 1);
+    ASSERT_NE(once, nullptr);
+    EXPECT_TRUE(same_graph(b, once, p));
+    omen_builder_free(once);
+    omen_builder_free(b);
 }
 
 TEST(Builder, LocalityOrderBytesPerNode) {
