@@ -842,9 +842,10 @@ std::vector<float> clustered_vectors(uint32_t n, uint32_t dims, uint32_t cluster
     return v;
 }
 
-/* Like build(), with one thread, polling wait() with the given timeout (small: many slices). */
+/* Like build(), with one thread, polling wait() with the given timeout (small: many slices); calls
+ * finish_adding() again after each of the first finish_again polls. */
 OmenBuilder* build_polling(const OmenBuildParams& p, const std::vector<float>& data,
-                           uint32_t timeout_ms, uint32_t* polls) {
+                           uint32_t timeout_ms, uint32_t* polls, uint32_t finish_again = 0) {
     OmenBuilder* b = nullptr;
     OmenError err;
     OmenStatus st;
@@ -855,7 +856,8 @@ OmenBuilder* build_polling(const OmenBuildParams& p, const std::vector<float>& d
     add_range(b, data, p.dims, 0, static_cast<uint32_t>(data.size() / p.dims));
     omen_builder_finish_adding(b);
     *polls = 0;
-    while ((st = omen_builder_wait(b, timeout_ms, nullptr, &err)) == OMEN_PENDING) (*polls)++;
+    while ((st = omen_builder_wait(b, timeout_ms, nullptr, &err)) == OMEN_PENDING)
+        if (++*polls <= finish_again) omen_builder_finish_adding(b);
     EXPECT_EQ(st, OMEN_OK) << err.message;
     return b;
 }
@@ -1022,19 +1024,12 @@ TEST(Builder, FinishAddingTwice) {
     const uint32_t n = 40000, dims = 16;
     OmenBuildParams p = params(dims, OMEN_METRIC_L2, 8, 40, 4711);
     const std::vector<float> data = clustered_vectors(n, dims, 20, 0.5f, 900);
-    OmenBuilder* b = nullptr;
-    OmenError err;
-    OmenStatus st;
     uint32_t polls = 0;
 
     p.link_order = OMEN_LINK_ORDER_LOCALITY;
-    ASSERT_EQ(omen_builder_create(&p, &b, &err), OMEN_OK) << err.message;
-    ASSERT_EQ(omen_builder_start(b, 1, &err), OMEN_OK) << err.message;
-    add_range(b, data, dims, 0, n);
-    omen_builder_finish_adding(b);
-    while ((st = omen_builder_wait(b, 1, nullptr, &err)) == OMEN_PENDING)
-        if (++polls <= 5) omen_builder_finish_adding(b);
-    ASSERT_EQ(st, OMEN_OK) << err.message;
+    OmenBuilder* b = build_polling(p, data, 1, &polls, 5);
+    ASSERT_NE(b, nullptr);
+    ASSERT_GT(polls, 5u); /* all five extra calls came before the build was done */
     check_graph(b, p, data);
     OmenBuilder* once = build(p, data, 1);
     ASSERT_NE(once, nullptr);
