@@ -22,10 +22,11 @@
  * 42 by default), so that graph-to-graph spread can be told from a change;
  * --pace-us spins that many microseconds before each add, as the server's
  * heap scan takes ~22 us per Fashion-MNIST row: the workers then run out of
- * queued work while adding goes on, as they do in CREATE INDEX.  hnswlib picks its kernels at compile time, so this file is
- * compiled with -march=native where the compiler allows (see
- * CMakeLists.txt): hnswlib gets AVX-512 on this machine, as it would in a
- * user's own build; the core dispatches at run time either way.
+ * queued work while adding goes on, as they do in CREATE INDEX.  hnswlib
+ * picks its kernels at compile time, so this file is compiled with
+ * -march=native where the compiler allows (see CMakeLists.txt): hnswlib gets
+ * AVX-512 on this machine, as it would in a user's own build; the core
+ * dispatches at run time either way.
  * Reads Fashion-MNIST from /usr/share/datasets/fashion-mnist, or with
  * --synthetic makes a seeded set of --base vectors of DIMS dimensions
  * (Gaussian clusters, like bench/driver's).  Prints one JSON object per

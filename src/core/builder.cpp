@@ -31,18 +31,17 @@
  * their id order: a group's nodes then lie side by side in memory too.  At a
  * million 128-dim vectors the build runs at twice the arrival order's speed
  * (core_bench --link-order: 25,033 against 12,101 vectors/s; the grouping
- * alone gave 20,059) with recall at equal ef_search as good or better.  The skeleton,
- * inserted in random order first, keeps the long-range links a purely
- * grouped order would lack.
+ * alone gave 20,059) with recall at equal ef_search as good or better.  The
+ * skeleton, inserted in random order first, keeps the long-range links a
+ * purely grouped order would lack.
  * Early chunks: with two workers or more, add() groups and queues what is
  * held back so far (at least 4,096 nodes; at most 2^18 nodes and 2^25
  * vector elements, the oldest first) whenever the workers have linked
- * everything queued.  On wide vectors the
- * heap scan of CREATE INDEX is the slower side (Fashion-MNIST: 1.2-1.5 s
- * for 57,000 rows, the skeleton linked in 0.3 s of it), and the idle core
- * then links chunks instead of waiting for the end.  Chunks depend on
- * timing, so one worker (whose graph must be a function of the inputs)
- * gets none.
+ * everything queued.  On wide vectors the heap scan of CREATE INDEX is the
+ * slower side (Fashion-MNIST: 1.2-1.5 s for 57,000 rows, the skeleton
+ * linked in 0.3 s of it), and the idle core then links chunks instead of
+ * waiting for the end.  Chunks depend on timing, so one worker (whose graph
+ * must be a function of the inputs) gets none.
  * The grouping measures with between() and runs in slices of at most 50 ms
  * in the thread that calls wait() (the backend), so a cancel is seen
  * between slices (an early chunk is grouped at once, inside add(): its
