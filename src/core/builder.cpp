@@ -56,7 +56,7 @@
  *
  * Locking (hnswlib's scheme for writers, minus its lock held across a
  * whole insert; readers take no lock).
- *   - Link lists: 2^16 striped spinlocks indexed by node id.  A thread
+ *   - Link lists: 2^16 striped spinlocks, a hash of the node id.  A thread
  *     holds at most one at a time (so stripes shared by two ids cannot
  *     deadlock) and changes a list only under its lock, each entry with a
  *     release store; a search copies a list with acquire loads and no lock
@@ -513,9 +513,18 @@ class builder {
         __atomic_store_n(at, id, __ATOMIC_RELEASE);
     }
 
+    /* Node id's lock stripe: a Fibonacci hash, so that neighbouring ids (which the locality
+     * order has both workers change at once) fall on different cache lines of locks_; with the
+     * plain low bits 64 consecutive ids shared one (bench/core Fashion-MNIST: 46,589 / 43,696 /
+     * 45,282 / 45,316 against 40,458 / 42,436 / 40,718 / 45,732 vectors/s). */
+    static uint32_t stripe(uint32_t id) noexcept {
+        static_assert(kLockStripes == 1u << 16, "the hash keeps the top 16 bits");
+        return (id * 0x9E3779B1u) >> 16;
+    }
+
     /* Takes node id's stripe lock. */
     void lock_node(uint32_t id) noexcept {
-        std::atomic<uint8_t>& l = locks_[id & (kLockStripes - 1)];
+        std::atomic<uint8_t>& l = locks_[stripe(id)];
         unsigned spins = 0;
 
         while (l.exchange(1, std::memory_order_acquire) != 0) {
@@ -530,7 +539,7 @@ class builder {
 
     /* Releases node id's stripe lock. */
     void unlock_node(uint32_t id) noexcept {
-        locks_[id & (kLockStripes - 1)].store(0, std::memory_order_release);
+        locks_[stripe(id)].store(0, std::memory_order_release);
     }
 
     /* Records the first worker failure and stops the build. */
