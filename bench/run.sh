@@ -122,6 +122,7 @@ wait_for_quiet() {
 
 rev=$(git -C "$OMEN_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
 files=()
+floors=()
 IFS=, read -r -a wanted <<<"$datasets"
 IFS=, read -r -a kinds <<<"$storages"
 for ds in "${wanted[@]}"; do
@@ -145,12 +146,20 @@ for ds in "${wanted[@]}"; do
 		log "$ds ($mode, storage $storage): load average $(cut -d' ' -f1-3 /proc/loadavg)"
 		"$DRIVER" "${args[@]}" "${extra[@]}"
 		files+=("$RESULTS/latest-$name.json")
+		# The recall floor at the largest ef_search is a sanity check (a broken index falls far
+		# below it), not a quality target.  The synthetic million is hard data for m = 16: its
+		# recall@10 at ef_search 400 ranged 0.8958-0.9280 over 18 full runs on 2026-12-04 (the
+		# graph differs from run to run), so 0.90 failed one of them; 0.88 keeps a margin.
+		if [ "$mode:$ds" = full:synthetic ]; then floors+=(0.88); else floors+=(0.9); fi
 	done
 done
 
 log "checking the results"
-min_recall=0.9
-perl bench/check.pl --min-recall "$min_recall" "${files[@]}"
+checked=0
+for i in "${!files[@]}"; do
+	perl bench/check.pl --min-recall "${floors[$i]}" "${files[$i]}" || checked=1
+done
+[ "$checked" = 0 ] || exit 1
 
 if [ "$mode" != smoke ]; then
 	log "plots and tables"
