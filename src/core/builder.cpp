@@ -1509,10 +1509,11 @@ void builder::merge_links(uint32_t node, uint32_t level, const OmenCandidate* ad
  * the release store (store_link) that wrote it, so whatever its writer saw of the node named there
  * (its slot and copy, published before it was linked) is seen here too.  A list being changed
  * meanwhile may come out as a mix of its old and new entries, or end early: every id read is a
- * linked node, and a search tolerates a duplicate (its visited set) or a missed entry, as it does a
- * link added a moment later.  Taking the stripe lock here made the readers of neighbouring ids (the
- * locality order has both threads working on nearby ones) write the same lock lines over and over:
- * bench/core Fashion-MNIST 37,200 vectors/s against 42,900 without (six alternating pairs).
+ * node already being linked, and a search tolerates a duplicate (its visited set) or a missed entry,
+ * as it does a link added a moment later.  Taking the stripe lock here made the readers of
+ * neighbouring ids (the locality order has both threads working on nearby ones) write the same lock
+ * lines over and over: bench/core Fashion-MNIST 35,700 vectors/s with the lock against 38,300
+ * without (means of five alternating pairs).
  */
 uint32_t builder::copy_links(uint32_t id, uint32_t level, uint32_t* out) noexcept {
     const uint32_t cap = g_.capacity(level);
