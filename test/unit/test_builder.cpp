@@ -1000,6 +1000,9 @@ TEST(Builder, LocalityOrderEarlyChunks) {
             ASSERT_EQ(omen_builder_count(b), n);
             check_graph(b, p, data);
             check_reachable(b, p);
+            uint32_t moved = 0; /* the chunks' nodes were renumbered into their link order */
+            for (uint32_t id = 0; id < n; id++) moved += original_index(b, id) != id;
+            EXPECT_GT(moved, n / 2);
             recall[1] += recall_at(b, p, data, queries, 10, 64) / 3;
             omen_builder_free(b);
 
