@@ -155,11 +155,11 @@ for ds in "${wanted[@]}"; do
 done
 
 log "checking the results"
-checked=0
+failed=0
 for i in "${!files[@]}"; do
-	perl bench/check.pl --min-recall "${floors[$i]}" "${files[$i]}" || checked=1
+	perl bench/check.pl --min-recall "${floors[$i]}" "${files[$i]}" || failed=1
 done
-[ "$checked" = 0 ] || exit 1
+[ "$failed" = 0 ] || exit 1
 
 if [ "$mode" != smoke ]; then
 	log "plots and tables"

@@ -1520,8 +1520,12 @@ uint32_t builder::copy_links(uint32_t id, uint32_t level, uint32_t* out) noexcep
     const uint32_t* list = g_.links(id, level);
     uint32_t n = 0;
 
-    for (uint32_t v; n < cap && (v = __atomic_load_n(list + n, __ATOMIC_ACQUIRE)) != OMEN_INVALID_NODE;)
+    while (n < cap) {
+        const uint32_t v = __atomic_load_n(list + n, __ATOMIC_ACQUIRE);
+
+        if (v == OMEN_INVALID_NODE) break;
         out[n++] = v;
+    }
     return n;
 }
 
