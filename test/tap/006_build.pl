@@ -109,7 +109,7 @@ q1('DROP TABLE big');
 # ------------------------------------ (c) build_threads = 1 vs the default
 q1('CREATE TABLE f (id int PRIMARY KEY, embedding vector(784)); CREATE TABLE fq (id int PRIMARY KEY, embedding vector(784));');
 load_copy($node, 'f', fmnist_copy_text('train', 10000));
-load_copy($node, 'fq', fmnist_copy_text('test', 50));
+load_copy($node, 'fq', fmnist_copy_text('test', 200));
 $ex = knn($node, settings => $EXACT, base => 'f', queries => 'fq', k => 10);
 my %rec;
 for my $opt ([ 'default', '' ], [ 'build_threads = 1', 'WITH (build_threads = 1)' ], [ 'build_threads = 2', 'WITH (build_threads = 2)' ])
@@ -127,12 +127,18 @@ for my $opt ([ 'default', '' ], [ 'build_threads = 1', 'WITH (build_threads = 1)
 		$name, $bt, $rec{$name}{10}, $rec{$name}{40});
 	q1('DROP INDEX f_omen');
 }
+# Two builds of the same rows differ (the parallel one is not deterministic), so
+# their recalls differ by chance: over 200 queries x 10 neighbours at ef_search 10
+# (recall ~0.96) the difference has a standard deviation of about 0.006, at
+# ef_search 40 (recall ~0.997) about 0.002. The bounds are four of those; a
+# parallel build that lost links loses far more.
+my %tol = (10 => 0.025, 40 => 0.01);
 for my $ef (10, 40)
 {
-	cmp_ok(abs($rec{'build_threads = 1'}{$ef} - $rec{default}{$ef}), '<=', 0.02,
-		"build_threads = 1 and the default build have recall within 0.02 at ef_search $ef");
-	cmp_ok(abs($rec{'build_threads = 1'}{$ef} - $rec{'build_threads = 2'}{$ef}), '<=', 0.02,
-		"build_threads = 1 and 2 have recall within 0.02 at ef_search $ef");
+	cmp_ok(abs($rec{'build_threads = 1'}{$ef} - $rec{default}{$ef}), '<=', $tol{$ef},
+		"build_threads = 1 and the default build have recall within $tol{$ef} at ef_search $ef");
+	cmp_ok(abs($rec{'build_threads = 1'}{$ef} - $rec{'build_threads = 2'}{$ef}), '<=', $tol{$ef},
+		"build_threads = 1 and 2 have recall within $tol{$ef} at ef_search $ef");
 }
 cmp_ok($rec{default}{40}, '>=', 0.95, 'default build: recall@10 >= 0.95 at ef_search 40');
 
