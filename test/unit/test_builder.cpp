@@ -869,8 +869,8 @@ OmenBuilder* build_polling(const OmenBuildParams& p, const std::vector<float>& d
  * On clustered data (where grouping matters) and on uniform data the graph must be valid, fully
  * reachable as usual, and find the true neighbours about as well as the arrival order does.  One
  * graph's recall varies with the seed, so means over three seeds are compared.  On the clustered
- * set the locality order's mean is 0.009-0.016 below the arrival order's (0.770-0.774 against
- * 0.782-0.785 in 15 runs with two threads, 2026-12-04), on the uniform set ~0.004 above; the
+ * set the locality order's mean is 0.009-0.016 below the arrival order's (0.769-0.774 against
+ * 0.782-0.785 in 13 runs with two threads, 2026-12-04), on the uniform set ~0.004 above; the
  * margin covers that gap and the spread of two-thread graphs (a 0.015 margin failed one run in 8).
  */
 TEST(Builder, LocalityOrderRecall) {
