@@ -508,6 +508,9 @@ typedef struct OmenBuildProgress
 	size_t		memory_used;	/* bytes of slots and upper lists: what memory_limit
 								 * bounds (not the per-node index, the lock table
 								 * or per-thread scratch) */
+	uint32_t	grouping;		/* 1 while the locality order still has grouping
+								 * for wait() to do on the caller's thread (the
+								 * caller's other work should wait for it), else 0 */
 } OmenBuildProgress;
 
 OmenStatus	omen_builder_create(const OmenBuildParams *params, OmenBuilder **out,

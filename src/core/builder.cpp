@@ -879,6 +879,7 @@ OmenStatus builder::wait(uint32_t timeout_ms, OmenBuildProgress* progress,
         progress->added = added_.load(std::memory_order_acquire);
         progress->inserted = inserted_.load(std::memory_order_acquire);
         progress->memory_used = memory_used_.load(std::memory_order_relaxed);
+        progress->grouping = locality_ && !ordered_.load(std::memory_order_acquire) ? 1u : 0u;
     }
     return status;
 }

@@ -413,20 +413,61 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 	pfree(inv);
 }
 
-/* Waits for the builder's workers, checking for interrupts and reporting progress. */
+/*
+ * The blocks OmenWriteGraph fills before the upper pages (metapage,
+ * directory, node stream) for the graph's n nodes, or 0 if preparing them
+ * early would not pay: more than a quarter of shared_buffers (they could
+ * push each other, or the heap, out again; the same limit above which a heap
+ * scan takes a ring of buffers), more than the index can address (the
+ * write phase reports that), or a temporary index (its buffers are the
+ * backend's own few).
+ */
+static BlockNumber
+OmenBuildPrepareTarget(OmenBuildState *bs)
+{
+	uint32		n = omen_builder_count(bs->builder);
+	uint64		nstream = ((uint64) n * bs->p.slot_size + U - 1) / U;
+	uint64		ndir = (nstream + OMEN_DIR_ENTRIES_PER_PAGE - 1) / OMEN_DIR_ENTRIES_PER_PAGE;
+	uint64		nblocks = 1 + ndir + nstream;
+
+	if (n == 0 || ndir > OMEN_MAX_DIR_PAGES || nblocks > (uint64) NBuffers / 4 ||
+		RelationUsesLocalBuffers(bs->index))
+		return 0;
+	return (BlockNumber) nblocks;
+}
+
+/*
+ * Waits for the builder's workers, checking for interrupts and reporting
+ * progress.  Once the locality order's grouping (done inside
+ * omen_builder_wait on this thread) is over, the backend has nothing to do
+ * but wait, so it takes the buffers the write phase will fill: it extends
+ * the relation to their number and reads each block zeroed, as the write
+ * phase will, and releases it clean (the file holds zeros there too).  The
+ * first touch of a fresh buffer's memory (page faults, zeroing) is then paid
+ * while the workers link instead of in the single-threaded write phase,
+ * which finds the buffers in the pool.
+ */
 static void
 OmenBuildWait(OmenBuildState *bs)
 {
+	BlockNumber prepare;
+	BlockNumber prepared = 0;
+	OmenBuildProgress prog = {0};
+
 	omen_builder_finish_adding(bs->builder);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, OMEN_PHASE_LINK);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) bs->indtuples);
 	/* tuples_done now counts linked nodes, not rows read: start it afresh. */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, 0);
+	prepare = OmenBuildPrepareTarget(bs);
+	if (prepare > 0)
+		OmenBuildReserve(bs->index, MAIN_FORKNUM, prepare);
+	prog.grouping = 1;
 	for (;;)
 	{
-		OmenBuildProgress prog;
 		OmenError	err;
-		OmenStatus	st = omen_builder_wait(bs->builder, 100, &prog, &err);
+		bool		preparing = prepared < prepare && !prog.grouping;
+		OmenStatus	st = omen_builder_wait(bs->builder, preparing ? 0 : 100, &prog, &err);
 
 		if (st == OMEN_OK)
 			break;
@@ -434,6 +475,14 @@ OmenBuildWait(OmenBuildState *bs)
 			OmenRaiseError(st, &err);
 		CHECK_FOR_INTERRUPTS();
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) prog.inserted);
+		if (preparing)
+		{
+			BlockNumber end = Min(prepare, prepared + 64);
+
+			for (; prepared < end; prepared++)
+				UnlockReleaseBuffer(ReadBufferExtended(bs->index, MAIN_FORKNUM, prepared,
+													   RBM_ZERO_AND_LOCK, NULL));
+		}
 	}
 }
 

@@ -916,6 +916,47 @@ TEST(Builder, LocalityOrderRecall) {
     }
 }
 
+/* progress.grouping says whether wait() still has the locality order's grouping to do on the
+ * caller's thread: 1 from the adds until the grouping is over (the server prepares its pages only
+ * after that, and the grouping never resumes), 0 once the build is done, and 0 throughout the
+ * arrival order. */
+TEST(Builder, ProgressReportsGrouping) {
+    const uint32_t n = 8000, dims = 16;
+    const std::vector<float> data = clustered_vectors(n, dims, 20, 0.5f, 910);
+
+    for (uint32_t order : {OMEN_LINK_ORDER_LOCALITY, OMEN_LINK_ORDER_ARRIVAL}) {
+        SCOPED_TRACE(order);
+        OmenBuildParams p = params(dims, OMEN_METRIC_L2, 8, 40, 4711);
+        OmenBuilder* b = nullptr;
+        OmenError err;
+        OmenBuildProgress prog;
+        OmenStatus st;
+        uint32_t polls = 0, grouping_polls = 0;
+
+        p.link_order = order;
+        ASSERT_EQ(omen_builder_create(&p, &b, &err), OMEN_OK) << err.message;
+        ASSERT_EQ(omen_builder_start(b, 1, &err), OMEN_OK) << err.message;
+        add_range(b, data, dims, 0, n);
+        std::memset(&prog, 0xA5, sizeof prog);
+        ASSERT_EQ(omen_builder_wait(b, 0, &prog, &err), OMEN_PENDING) << err.message;
+        EXPECT_EQ(prog.grouping, order == OMEN_LINK_ORDER_LOCALITY ? 1u : 0u) << "before finish";
+        omen_builder_finish_adding(b);
+        while ((st = omen_builder_wait(b, 1, &prog, &err)) == OMEN_PENDING) {
+            polls++;
+            EXPECT_LE(prog.grouping, 1u);
+            if (prog.grouping != 0) grouping_polls++;
+            EXPECT_EQ(grouping_polls, prog.grouping != 0 ? polls : grouping_polls)
+                << "grouping reported again after it had ended, poll " << polls;
+        }
+        ASSERT_EQ(st, OMEN_OK) << err.message;
+        EXPECT_EQ(prog.grouping, 0u);
+        if (order == OMEN_LINK_ORDER_ARRIVAL) {
+            EXPECT_EQ(grouping_polls, 0u);
+        }
+        omen_builder_free(b);
+    }
+}
+
 /* One thread: the same graph however wait() slices the grouping and whether the worker runs during
  * the adds; a different graph from the arrival order's (the order is really changed). */
 TEST(Builder, LocalityOrderIsDeterministic) {
