@@ -252,6 +252,17 @@ OmenRemapLinks(uint32 *links, uint32 count, const uint32 *perm)
 }
 
 /*
+ * The pages OmenWriteGraph gives n nodes after the metapage: *ndir directory
+ * pages, then *nstream pages of the node stream.
+ */
+static void
+OmenGraphPages(const OmenParams *p, uint32 n, uint32 *nstream, uint32 *ndir)
+{
+	*nstream = (uint32) (((uint64) n * p->slot_size + U - 1) / U);
+	*ndir = (*nstream + OMEN_DIR_ENTRIES_PER_PAGE - 1) / OMEN_DIR_ENTRIES_PER_PAGE;
+}
+
+/*
  * Writes the finished in-memory graph as the whole relation: metapage,
  * directory, node stream, upper pages.  The relation must be empty.
  */
@@ -261,10 +272,9 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 	Relation	index = bs->index;
 	const OmenParams *p = &bs->p;
 	uint32		n = bs->builder ? omen_builder_count(bs->builder) : 0;
-	uint64		bytes = (uint64) n * p->slot_size;
-	uint32		nstream = (uint32) ((bytes + U - 1) / U);
-	uint32		ndir = (nstream + OMEN_DIR_ENTRIES_PER_PAGE - 1) / OMEN_DIR_ENTRIES_PER_PAGE;
-	BlockNumber first_upper = 1 + ndir + nstream;
+	uint32		nstream;
+	uint32		ndir;
+	BlockNumber first_upper;
 	Page	   *uppers = NULL;
 	uint32		nuppers = 0;
 	uint32		uppers_cap = 0;
@@ -272,12 +282,15 @@ OmenWriteGraph(OmenBuildState *bs, ForkNumber fork)
 	Buffer		buf;
 	Page		page;
 	OmenMetaPage meta;
-	OmenStreamWriter w = {index, fork, InvalidBuffer, 0, 1 + ndir};
+	OmenStreamWriter w = {index, fork, InvalidBuffer, 0, 0};
 	uint32	   *perm = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint32) * Max(n, 1));
 	uint32	   *inv = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint32) * Max(n, 1));
 	bool		in_page_format = bs->builder != NULL &&
 		omen_builder_slot_storage(bs->builder) == p->storage;
 
+	OmenGraphPages(p, n, &nstream, &ndir);
+	first_upper = 1 + ndir + nstream;
+	w.next = 1 + ndir;			/* stream block 0 follows the directory */
 	if (ndir > OMEN_MAX_DIR_PAGES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -426,10 +439,12 @@ static BlockNumber
 OmenBuildPrepareTarget(OmenBuildState *bs)
 {
 	uint32		n = omen_builder_count(bs->builder);
-	uint64		nstream = ((uint64) n * bs->p.slot_size + U - 1) / U;
-	uint64		ndir = (nstream + OMEN_DIR_ENTRIES_PER_PAGE - 1) / OMEN_DIR_ENTRIES_PER_PAGE;
-	uint64		nblocks = 1 + ndir + nstream;
+	uint32		nstream;
+	uint32		ndir;
+	uint64		nblocks;
 
+	OmenGraphPages(&bs->p, n, &nstream, &ndir);
+	nblocks = 1 + (uint64) ndir + nstream;
 	if (n == 0 || ndir > OMEN_MAX_DIR_PAGES || nblocks > (uint64) NBuffers / 4 ||
 		RelationUsesLocalBuffers(bs->index))
 		return 0;
