@@ -11,6 +11,9 @@
 # indexed table).  <name> is the data set name plus the run's tag.  Runs of
 # one data set with different index storages (float4, half, int8) also get a
 # side-by-side table in the Markdown (size, build, inserts, recall and QPS).
+# With --core FILE (repeatable: bench/core/core_bench's JSON lines, the C++
+# core beside hnswlib without a database, as bench/run.sh --hnswlib writes
+# them) the Markdown starts with a table of both engines' builds and sweeps.
 # Plots use
 # gnuplot (Debian: gnuplot-nox); --markdown writes the tables BENCHMARKS.md
 # shows, straight from the files, so the document never carries a figure that
@@ -21,9 +24,9 @@ use JSON::PP;
 use Getopt::Long;
 use File::Temp qw(tempdir);
 
-my ($plots, $markdown);
-GetOptions('plots=s' => \$plots, 'markdown=s' => \$markdown) && @ARGV
-	or die "usage: $0 [--plots DIR] [--markdown FILE] results.json...\n";
+my ($plots, $markdown, @core);
+GetOptions('plots=s' => \$plots, 'markdown=s' => \$markdown, 'core=s' => \@core) && @ARGV
+	or die "usage: $0 [--plots DIR] [--markdown FILE] [--core core.jsonl]... results.json...\n";
 
 my @runs;
 for my $file (@ARGV) {
@@ -131,8 +134,48 @@ sub storage_table {
 	print $m "\n";
 }
 
+# One table for the core_bench files: per data set and engine, the build and the sweep.
+sub core_table {
+	my ($m, @files) = @_;
+	my @rows;
+	my %efs;
+	for my $file (@files) {
+		open my $fh, '<', $file or die "$file: $!\n";
+		my (%build, %sweep, @order);
+		while (my $line = <$fh>) {
+			next unless $line =~ /^\{/;
+			my $e = decode_json($line);
+			my $who = $e->{engine} or next;
+			if (defined $e->{build_vps}) {
+				push @order, $who unless $build{$who};
+				$build{$who} = $e;
+			} elsif (defined $e->{ef_search}) {
+				$sweep{$who}{ $e->{ef_search} } = $e;
+				$efs{ $e->{ef_search} } = 1;
+			}
+		}
+		die "$file: no build result\n" unless @order;
+		(my $set = $file) =~ s{^.*/(?:latest-)?core-}{};
+		$set =~ s/(-\d{8}T\d{6}Z)?\.jsonl$//;
+		push @rows, [ $set, $_, $build{$_}, $sweep{$_} ] for @order;
+	}
+	my @ef = sort { $a <=> $b } keys %efs;
+	print $m "### The core beside hnswlib (`bench/core/core_bench`, no database, two threads each)\n\n";
+	print $m "| data set | engine | build vectors/s | ", join(' | ', map { "recall\@10, QPS at ef_search $_" } @ef), " |\n";
+	print $m "|---|---|---:|", join('', map { '---:|' } @ef), "\n";
+	for my $row (@rows) {
+		my ($set, $who, $b, $sw) = @$row;
+		my $n = $b->{n};
+		1 while $n =~ s/^(\d+)(\d{3})/$1,$2/;
+		printf $m "| %s %s x %d | %s | %.0f | %s |\n", $set, $n, $b->{dims}, $who, $b->{build_vps},
+			join(' | ', map { my $e = $sw->{$_}; $e ? sprintf('%.4f, %.0f', $e->{recall}, $e->{qps}) : 'n/a' } @ef);
+	}
+	print $m "\n";
+}
+
 if ($markdown) {
 	open my $m, '>', $markdown or die "$markdown: $!\n";
+	core_table($m, @core) if @core;
 	my %groups;
 	for my $r (@runs) {
 		push @{ $groups{ join('|', $r->{dataset}{name}, $r->{dataset}{rows}, $r->{dataset}{dims}) } }, $r;

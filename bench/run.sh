@@ -15,6 +15,10 @@
 #   --wait-quiet        before each data set, wait (up to 10 minutes) until the
 #                       machine's CPUs have been at least 90% idle for 5 seconds
 #   --port N            the benchmark cluster's port (default 55440; smoke 55441)
+#   --hnswlib           also run bench/core/core_bench on each data set: the C++ core
+#                       alone beside hnswlib (Debian's libhnswlib-dev, installed if
+#                       missing), two threads each, no database; results in
+#                       core-<dataset>[-quick]-<timestamp>.jsonl and a table in report.md
 #   -- ARGS...          passed to every omenbench run (see bench/build/driver/omenbench --help)
 #
 # What it does: installs what is missing (scripts/lib.sh install_deps, plus
@@ -45,7 +49,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$OMEN_ROOT"
 
-mode=full datasets="fashion-mnist,synthetic" storages=float4 publish=0 wait_quiet=0 port="" extra=()
+mode=full datasets="fashion-mnist,synthetic" storages=float4 publish=0 wait_quiet=0 hnswlib=0 port=""
+extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
 		--quick) mode=quick ;;
@@ -53,6 +58,7 @@ while [ $# -gt 0 ]; do
 		--full) mode=full ;;
 		--publish) publish=1 ;;
 		--wait-quiet) wait_quiet=1 ;;
+		--hnswlib) hnswlib=1 ;;
 		--datasets) datasets=${2:?--datasets needs a value}; shift ;;
 		--datasets=*) datasets=${1#*=} ;;
 		--storages) storages=${2:?--storages needs a value}; shift ;;
@@ -67,8 +73,11 @@ while [ $# -gt 0 ]; do
 done
 [ "$mode" = smoke ] && datasets=synthetic
 
+[ "$mode" = smoke ] && hnswlib=0
 if [ "$mode" = smoke ]; then
 	install_deps
+elif [ "$hnswlib" = 1 ]; then
+	install_deps gnuplot-nox libhnswlib-dev zlib1g-dev
 else
 	install_deps gnuplot-nox
 fi
@@ -154,6 +163,36 @@ for ds in "${wanted[@]}"; do
 	done
 done
 
+# The core beside hnswlib, in the same minutes as the server runs: the reference figures of an
+# in-process library move with the machine as much as ours do.
+core_files=()
+if [ "$hnswlib" = 1 ]; then
+	log "building bench/core (the core beside hnswlib)"
+	cmake -S bench/core -B bench/build/core -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build bench/build/core -j"$(nproc)" --target core_bench >/dev/null
+	for ds in "${wanted[@]}"; do
+		case $mode:$ds in
+			quick:fashion-mnist) cargs=(--base 10000 --queries 200) ;;
+			quick:synthetic) cargs=(--base 20000 --synthetic 64 --queries 200) ;;
+			full:fashion-mnist) cargs=(--base 60000 --queries 1000) ;;
+			full:synthetic) cargs=(--base 1000000 --synthetic 128 --queries 1000) ;;
+		esac
+		name=core-$ds
+		[ "$mode" = quick ] && name=$name-quick
+		out=$RESULTS/$name-$(date -u +%Y%m%dT%H%M%SZ).jsonl
+		[ "$wait_quiet" = 1 ] && wait_for_quiet
+		log "$ds ($mode): core_bench beside hnswlib"
+		bench/build/core/core_bench "${cargs[@]}" --threads 2 --search-storage 2 --link-order 1 \
+			--hnswlib 1 >"$out"
+		if ! grep -q '"engine":"hnswlib".*"build_vps"' "$out"; then
+			echo "bench/run.sh: core_bench wrote no hnswlib result to $out" >&2
+			exit 1
+		fi
+		cp "$out" "$RESULTS/latest-$name.jsonl"
+		core_files+=("$RESULTS/latest-$name.jsonl")
+	done
+fi
+
 log "checking the results"
 failed=0
 for i in "${!files[@]}"; do
@@ -163,7 +202,9 @@ done
 
 if [ "$mode" != smoke ]; then
 	log "plots and tables"
-	perl bench/report.pl --plots "$RESULTS" --markdown "$RESULTS/report.md" "${files[@]}"
+	core_args=()
+	for f in "${core_files[@]}"; do core_args+=(--core "$f"); done
+	perl bench/report.pl --plots "$RESULTS" --markdown "$RESULTS/report.md" "${core_args[@]}" "${files[@]}"
 	if [ "$publish" = 1 ]; then
 		mkdir -p bench/plots
 		for f in "${files[@]}"; do
