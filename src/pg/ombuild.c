@@ -128,11 +128,7 @@ OmenReadOptions(Relation index, OmenParams *p)
 	uint32		m = (uint32) OmenGetM(index);
 	uint32		efc = (uint32) OmenGetEfConstruction(index);
 
-	if (efc < 2 * m)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ef_construction must be greater than or equal to 2 * m"),
-				 errdetail("ef_construction is %u and m is %u.", efc, m)));
+	OmenCheckEfConstruction(m, efc);
 	OmenSetParams(p, dims, m, efc, OmenResolveMetric(index), OmenGetStorage(index));
 }
 

@@ -98,8 +98,14 @@ omenoptions(Datum reloptions, bool validate)
 		{"storage", RELOPT_TYPE_ENUM, offsetof(OmenOptions, storage)},
 	};
 
-	return (bytea *) build_reloptions(reloptions, validate, omen_relopt_kind,
-									  sizeof(OmenOptions), tab, lengthof(tab));
+	OmenOptions *opts = (OmenOptions *) build_reloptions(reloptions, validate, omen_relopt_kind,
+														 sizeof(OmenOptions), tab,
+														 lengthof(tab));
+
+	/* An ALTER INDEX ... SET would otherwise store a pair only REINDEX refuses. */
+	if (validate && opts != NULL)
+		OmenCheckEfConstruction((uint32) opts->m, (uint32) opts->ef_construction);
+	return (bytea *) opts;
 }
 
 /* Names the CREATE INDEX sub-phases for pg_stat_progress_create_index. */

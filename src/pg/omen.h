@@ -231,6 +231,7 @@ extern bool OmenReplaceLinks(Relation index, const OmenParams *p, uint32 id,
 							 const uint32 *expected, const uint32 *links);
 extern Buffer OmenNewBuffer(Relation index, ForkNumber fork);
 extern OmenMetric OmenResolveMetric(Relation index);
+extern void OmenCheckEfConstruction(uint32 m, uint32 efc);
 extern int	OmenGetM(Relation index);
 extern int	OmenGetEfConstruction(Relation index);
 extern int	OmenGetBuildThreads(Relation index);

@@ -674,6 +674,22 @@ OmenResolveMetric(Relation index)
 	pg_unreachable();
 }
 
+/*
+ * The one rule between two options: level 0 keeps up to 2 * m neighbours,
+ * chosen among ef_construction candidates.  Checked when options are set
+ * (CREATE INDEX, ALTER INDEX ... SET) and again when an index is built, for
+ * options stored before the first check existed.
+ */
+void
+OmenCheckEfConstruction(uint32 m, uint32 efc)
+{
+	if (efc < 2 * m)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ef_construction must be greater than or equal to 2 * m"),
+				 errdetail("ef_construction is %u and m is %u.", efc, m)));
+}
+
 /* Reloption accessors (defaults when the index has no options). */
 int
 OmenGetM(Relation index)

@@ -25,6 +25,19 @@ SELECT reloptions FROM pg_class WHERE relname = 'o_idx';
 SET enable_seqscan = off;
 SELECT id FROM o ORDER BY v <-> '[1,2]' LIMIT 1;
 SELECT id FROM o ORDER BY v <-> '[1,2,3]' LIMIT 1;
+-- ALTER INDEX ... SET checks the options together, so REINDEX can never
+-- meet a pair it refuses; the index keeps the layout it was built with
+-- (inserts follow its metapage) until REINDEX applies the new options.
+ALTER INDEX o_idx SET (ef_construction = 15);
+ALTER INDEX o_idx SET (m = 17);
+ALTER INDEX o_idx SET (m = 20, ef_construction = 40, storage = int8);
+SELECT reloptions FROM pg_class WHERE relname = 'o_idx';
+INSERT INTO o VALUES (3, '[1,2,4]');
+SELECT id FROM o ORDER BY v <-> '[1,2,4]' LIMIT 2;
+REINDEX INDEX o_idx;
+SELECT id FROM o ORDER BY v <-> '[1,2,4]' LIMIT 2;
+ALTER INDEX o_idx RESET (m, ef_construction, storage);
+ALTER INDEX o_idx SET (m = 8, ef_construction = 32);
 SET omen.ef_search = 0;
 SET omen.ef_search = 1001;
 SET omen.max_scan_tuples = 0;
