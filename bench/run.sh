@@ -15,6 +15,9 @@
 #   --wait-quiet        before each data set, wait (up to 10 minutes) until the
 #                       machine's CPUs have been at least 90% idle for 5 seconds
 #   --port N            the benchmark cluster's port (default 55440; smoke 55441)
+#   --huge-pages        run the cluster with huge_pages = on: reserves 2,300 2 MB pages
+#                       (vm.nr_hugepages, restored at the end) for shared_buffers = 4GB;
+#                       results are tagged "hugepages"
 #   --hnswlib           also run bench/core/core_bench on each data set: the C++ core
 #                       alone beside hnswlib (Debian's libhnswlib-dev, installed if
 #                       missing), two threads each, no database; results in
@@ -50,6 +53,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$OMEN_ROOT"
 
 mode=full datasets="fashion-mnist,synthetic" storages=float4 publish=0 wait_quiet=0 hnswlib=0 port=""
+huge_pages=0
 extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
 		--publish) publish=1 ;;
 		--wait-quiet) wait_quiet=1 ;;
 		--hnswlib) hnswlib=1 ;;
+		--huge-pages) huge_pages=1 ;;
 		--datasets) datasets=${2:?--datasets needs a value}; shift ;;
 		--datasets=*) datasets=${1#*=} ;;
 		--storages) storages=${2:?--storages needs a value}; shift ;;
@@ -73,7 +78,11 @@ while [ $# -gt 0 ]; do
 done
 [ "$mode" = smoke ] && datasets=synthetic
 
-[ "$mode" = smoke ] && hnswlib=0
+[ "$mode" = smoke ] && hnswlib=0 huge_pages=0
+if [ "$huge_pages" = 1 ] && [ "$publish" = 1 ]; then
+	echo "bench/run.sh: --publish copies the default configuration's plots; run --huge-pages without it" >&2
+	exit 2
+fi
 if [ "$mode" = smoke ]; then
 	install_deps
 elif [ "$hnswlib" = 1 ]; then
@@ -90,7 +99,26 @@ DRIVER=$OMEN_ROOT/bench/build/driver/omenbench
 
 BENCH_DIR=$(mktemp -d /tmp/omendb-bench.XXXXXX)
 chmod 755 "$BENCH_DIR"
-trap 'stop_cluster "$BENCH_DIR/pg"; rm -rf "$BENCH_DIR"' EXIT
+old_huge_pages=""
+trap 'stop_cluster "$BENCH_DIR/pg"; rm -rf "$BENCH_DIR"
+	if [ -n "$old_huge_pages" ]; then sysctl -qw vm.nr_hugepages="$old_huge_pages"; fi' EXIT
+
+# Huge pages for shared memory: the kernel must hold them in reserve before the server starts.
+# 2,300 pages of 2 MB cover shared_buffers = 4GB and PostgreSQL's other shared memory (~4.3 GB).
+hp_conf=()
+if [ "$huge_pages" = 1 ]; then
+	hp_now=$(cat /proc/sys/vm/nr_hugepages)
+	if [ "$hp_now" -lt 2300 ]; then
+		old_huge_pages=$hp_now
+		sysctl -qw vm.nr_hugepages=2300
+	fi
+	hp_free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+	if [ "$hp_free" -lt 2200 ]; then
+		echo "bench/run.sh: only $hp_free huge pages free; the cluster needs about 2,200" >&2
+		exit 1
+	fi
+	hp_conf=("huge_pages = on")
+fi
 
 if [ "$mode" = smoke ]; then
 	RESULTS=$BENCH_DIR/results
@@ -101,7 +129,7 @@ else
 	start_cluster "$BENCH_DIR/pg" "${port:-55440}" "fsync = on" "synchronous_commit = on" \
 		"full_page_writes = on" "shared_buffers = 4GB" "effective_cache_size = 16GB" \
 		"maintenance_work_mem = 8GB" "max_parallel_maintenance_workers = 1" \
-		"max_wal_size = 32GB" "checkpoint_timeout = 1h" "jit = off"
+		"max_wal_size = 32GB" "checkpoint_timeout = 1h" "jit = off" "${hp_conf[@]}"
 fi
 mkdir -p "$RESULTS"
 
@@ -149,6 +177,7 @@ for ds in "${wanted[@]}"; do
 		tag=""
 		[ "$mode" = quick ] && tag=quick
 		[ "$storage" != float4 ] && tag=${tag:+$tag-}$storage
+		[ "$huge_pages" = 1 ] && tag=${tag:+$tag-}hugepages
 		[ -n "$tag" ] && args+=(--tag "$tag")
 		name=$ds${tag:+-$tag}
 		[ "$wait_quiet" = 1 ] && wait_for_quiet

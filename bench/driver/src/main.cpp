@@ -748,7 +748,7 @@ int run(const Options& o) {
     {
         Json settings = Json::object();
         Result r = main.query(
-            "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name IN "
             "('shared_buffers','maintenance_work_mem','work_mem','max_parallel_maintenance_workers',"
             "'max_parallel_workers_per_gather','max_worker_processes','fsync','synchronous_commit',"
             "'full_page_writes','wal_level','max_wal_size','checkpoint_timeout','jit',"
