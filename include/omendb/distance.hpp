@@ -243,6 +243,25 @@ dot_u8_kernel active_dot_u8() noexcept;
 /* True if active_dot_u8() is the VNNI kernel. */
 bool fast_dot_u8() noexcept;
 
+/* ---- one query against several code arrays (int8.cpp, kernels_avx512vnni.cpp) ----
+ * out[j] = sum q[i] * x_j[i] for i < n and j < count, exact: q is signed (a
+ * code array minus 128, so that x . c = out + 128 * sum x), zero-padded to a
+ * multiple of 64 elements (the kernel reads it whole); each x_j is read only
+ * up to n.  One pass over q's blocks serves up to four arrays at once and the
+ * four sums are reduced together: the graph builder's search measures every
+ * fresh neighbour of a node against the same query copy.  Like dot_u8, only
+ * AVX-512 VNNI makes it pay, so it is used where fast_dot_u8(). */
+using dot_s8u8_batch_kernel = void (*)(const std::int8_t* q, const std::uint8_t* const* xs,
+                                       std::size_t count, std::size_t n,
+                                       std::int32_t* out) noexcept;
+/* Reference loop. */
+void scalar_dot_s8u8_batch(const std::int8_t* q, const std::uint8_t* const* xs, std::size_t count,
+                           std::size_t n, std::int32_t* out) noexcept;
+/* The VNNI kernel, or nullptr when its file was not compiled with -mavx512vnni. */
+dot_s8u8_batch_kernel avx512vnni_dot_s8u8_batch() noexcept;
+/* The kernel in use: VNNI exactly when active_dot_u8() is, else the reference. */
+dot_s8u8_batch_kernel active_dot_s8u8_batch() noexcept;
+
 /* ---- the sums behind a prepared query's int8 distance (int8.cpp, kernels_avx512vnni.cpp) ----
  * For stored codes c and a query's two signed code arrays d and e (storage.cpp,
  * int8_query): out[0] = sum c[i] * d[i], out[1] = sum c[i] * e[i],

@@ -175,6 +175,23 @@ void scalar_query_sums_u8(const std::uint8_t* c, const std::int8_t* d, const std
     out[3] = cs;
 }
 
+/* Reference sums of one signed query against count code arrays (see distance.hpp). */
+void scalar_dot_s8u8_batch(const std::int8_t* q, const std::uint8_t* const* xs, std::size_t count,
+                           std::size_t n, std::int32_t* out) noexcept {
+    for (std::size_t j = 0; j < count; ++j) {
+        std::int32_t s = 0;
+        for (std::size_t i = 0; i < n; ++i) s += static_cast<std::int32_t>(xs[j][i]) * q[i];
+        out[j] = s;
+    }
+}
+
+/* VNNI exactly when the dot product is VNNI (same CPU and OMEN_SIMD checks). */
+dot_s8u8_batch_kernel active_dot_s8u8_batch() noexcept {
+    static const dot_s8u8_batch_kernel k =
+        fast_dot_u8() ? avx512vnni_dot_s8u8_batch() : &scalar_dot_s8u8_batch;
+    return k;
+}
+
 /* VNNI exactly when the dot product is VNNI (same CPU and OMEN_SIMD checks). */
 query_sums_u8_kernel active_query_sums_u8() noexcept {
     static const query_sums_u8_kernel k =

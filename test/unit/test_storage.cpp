@@ -319,6 +319,70 @@ TEST(DotU8, NeverReadsOutsideTheArrays) {
     }
 }
 
+/* One signed query against several code arrays (the builder's search): each result is the
+ * exact sum, for every group size 1-9 (whole groups of four and remainders), at the extremes of
+ * both operands, misaligned rows, and the rows never read past n. */
+TEST(DotS8U8Batch, KernelsAreExact) {
+    std::mt19937_64 rng(11);
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::vector<omendb::simd::dot_s8u8_batch_kernel> kernels = {
+        &omendb::simd::scalar_dot_s8u8_batch};
+    if (omendb::simd::avx512vnni_dot_s8u8_batch() != nullptr &&
+        omendb::simd::avx512_vnni_supported())
+        kernels.push_back(omendb::simd::avx512vnni_dot_s8u8_batch());
+    for (std::size_t n : test_dims()) {
+        std::vector<std::int8_t> q((n + 63) & ~std::size_t(63), 0);
+        for (std::size_t i = 0; i < n; ++i) q[i] = static_cast<std::int8_t>(byte(rng) - 128);
+        if (n > 3) q[0] = -128, q[1] = 127;
+        std::vector<std::vector<std::uint8_t>> rows(9, std::vector<std::uint8_t>(n + 1));
+        for (auto& r : rows)
+            for (auto& x : r) x = static_cast<std::uint8_t>(byte(rng));
+        if (n > 3) rows[0][0] = rows[0][1] = 255; /* 255 x -128 and 255 x 127 */
+        for (std::size_t count = 1; count <= rows.size(); ++count) {
+            std::vector<const std::uint8_t*> xs;
+            for (std::size_t j = 0; j < count; ++j)
+                xs.push_back(rows[j].data() + (j % 2)); /* odd rows misaligned */
+            for (auto k : kernels) {
+                std::vector<std::int32_t> got(count, -1);
+                k(q.data(), xs.data(), count, n, got.data());
+                for (std::size_t j = 0; j < count; ++j) {
+                    std::int64_t want = 0;
+                    for (std::size_t i = 0; i < n; ++i) want += std::int64_t(xs[j][i]) * q[i];
+                    ASSERT_EQ(got[j], want) << "n " << n << " count " << count << " row " << j;
+                }
+            }
+        }
+    }
+    /* The extremes at the largest dimension: 16000 * 255 * -128 and 16000 * 255 * 127. */
+    std::vector<std::int8_t> lo(16000, -128), hi(16000, 127);
+    std::vector<std::uint8_t> full(16000, 255);
+    const std::uint8_t* one[1] = {full.data()};
+    for (auto k : kernels) {
+        std::int32_t got = 0;
+        k(lo.data(), one, 1, 16000, &got);
+        EXPECT_EQ(got, -16000 * 255 * 128);
+        k(hi.data(), one, 1, 16000, &got);
+        EXPECT_EQ(got, 16000 * 255 * 127);
+    }
+    if (kernels.size() > 1) {
+        const auto k = kernels.back();
+        for (std::size_t n : {1, 63, 64, 65, 127, 128, 129, 200, 784}) {
+            std::vector<std::int8_t> qq((n + 63) & ~std::size_t(63), 3);
+            guarded_region r0(n), r1(n), r2(n);
+            ASSERT_TRUE(r0.ok() && r1.ok() && r2.ok());
+            const std::uint8_t* xs[3] = {r0.at_end<std::uint8_t>(n), r1.at_end<std::uint8_t>(n),
+                                         r2.at_end<std::uint8_t>(n)};
+            for (std::size_t j = 0; j < 3; ++j)
+                for (std::size_t i = 0; i < n; ++i)
+                    const_cast<std::uint8_t*>(xs[j])[i] = static_cast<std::uint8_t>(i * 5 + j);
+            std::int32_t got[3], want[3];
+            k(qq.data(), xs, 3, n, got);
+            omendb::simd::scalar_dot_s8u8_batch(qq.data(), xs, 3, n, want);
+            for (std::size_t j = 0; j < 3; ++j) EXPECT_EQ(got[j], want[j]) << n;
+        }
+    }
+}
+
 /* The four sums of a prepared query (distance.hpp): VNNI against the reference, exact, at the
  * extremes of every operand, misaligned, and never reading c past n (d and e are padded). */
 TEST(QuerySumsU8, KernelsAreExact) {

@@ -129,11 +129,74 @@ void query_sums_u8_vnni(const std::uint8_t* c, const std::int8_t* d, const std::
     for (int k = 0; k < 4; ++k) out[k] = t[k];
 }
 
+/* The four int32 lane sums of a, b, c and d, into out[0..4): pairs within 128-bit chunks, then
+ * the chunks (the maskz forms as in query_sums_u8_vnni). */
+inline void lane_sums4(__m512i a, __m512i b, __m512i c, __m512i d, std::int32_t* out) noexcept {
+    const __mmask16 m32 = 0xFFFF;
+    const __mmask8 m64 = 0xFF;
+    const __m512i ab = _mm512_add_epi32(_mm512_maskz_unpacklo_epi32(m32, a, b),
+                                        _mm512_maskz_unpackhi_epi32(m32, a, b));
+    const __m512i cd = _mm512_add_epi32(_mm512_maskz_unpacklo_epi32(m32, c, d),
+                                        _mm512_maskz_unpackhi_epi32(m32, c, d));
+    const __m512i all = _mm512_add_epi32(_mm512_maskz_unpacklo_epi64(m64, ab, cd),
+                                         _mm512_maskz_unpackhi_epi64(m64, ab, cd));
+    const __m512i two =
+        _mm512_add_epi32(all, _mm512_maskz_shuffle_i64x2(m64, all, all, _MM_SHUFFLE(1, 0, 3, 2)));
+    const __m512i one =
+        _mm512_add_epi32(two, _mm512_maskz_shuffle_i64x2(m64, two, two, _MM_SHUFFLE(2, 3, 0, 1)));
+    alignas(64) std::int32_t t[16];
+    _mm512_store_si512(t, one);
+    for (int k = 0; k < 4; ++k) out[k] = t[k]; /* a, b, c, d: the order of the unpacks */
+}
+
+/*
+ * sum q[i] * x_j[i] for up to four arrays per pass: q's block is loaded once for all of them and
+ * the four lane sums are reduced together.  q is padded to whole blocks; the x_j are read only up
+ * to n (the tail block masked).  A group of fewer than four repeats its first array.
+ */
+void dot_s8u8_batch_vnni(const std::int8_t* q, const std::uint8_t* const* xs, std::size_t count,
+                         std::size_t n, std::int32_t* out) noexcept {
+    const std::size_t whole = n & ~std::size_t(63);
+    const __mmask64 tail = block_mask(n - whole);
+    for (std::size_t j = 0; j < count; j += 4) {
+        const std::size_t c = count - j < 4 ? count - j : 4;
+        const std::uint8_t* x0 = xs[j];
+        const std::uint8_t* x1 = c > 1 ? xs[j + 1] : x0;
+        const std::uint8_t* x2 = c > 2 ? xs[j + 2] : x0;
+        const std::uint8_t* x3 = c > 3 ? xs[j + 3] : x0;
+        __m512i a0 = _mm512_setzero_si512(), a1 = _mm512_setzero_si512();
+        __m512i a2 = _mm512_setzero_si512(), a3 = _mm512_setzero_si512();
+        std::size_t i = 0;
+        for (; i < whole; i += 64) {
+            const __m512i qv = _mm512_loadu_si512(q + i);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(x0 + i), qv);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512(x1 + i), qv);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512(x2 + i), qv);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512(x3 + i), qv);
+        }
+        if (i < n) {
+            const __m512i qv = _mm512_loadu_si512(q + i);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_maskz_loadu_epi8(tail, x0 + i), qv);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_maskz_loadu_epi8(tail, x1 + i), qv);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_maskz_loadu_epi8(tail, x2 + i), qv);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_maskz_loadu_epi8(tail, x3 + i), qv);
+        }
+        std::int32_t sums[4];
+        lane_sums4(a0, a1, a2, a3, sums);
+        for (std::size_t k = 0; k < c; ++k) out[j + k] = sums[k];
+    }
+}
+
 }  // namespace
 
 /* The VNNI kernel. */
 dot_u8_kernel avx512vnni_dot_u8() noexcept {
     return &dot_u8_vnni;
+}
+
+/* The VNNI batch kernel. */
+dot_s8u8_batch_kernel avx512vnni_dot_s8u8_batch() noexcept {
+    return &dot_s8u8_batch_vnni;
 }
 
 /* The VNNI query sums. */
@@ -152,6 +215,10 @@ dot_u8_kernel avx512vnni_dot_u8() noexcept {
 }
 /* Nor its query sums. */
 query_sums_u8_kernel avx512vnni_query_sums_u8() noexcept {
+    return nullptr;
+}
+/* Nor its batch kernel. */
+dot_s8u8_batch_kernel avx512vnni_dot_s8u8_batch() noexcept {
     return nullptr;
 }
 }  // namespace omendb::simd
