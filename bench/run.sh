@@ -76,9 +76,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ "$mode" = smoke ] && datasets=synthetic
-
-[ "$mode" = smoke ] && hnswlib=0 huge_pages=0
+[ "$mode" = smoke ] && datasets=synthetic hnswlib=0 huge_pages=0
 if [ "$huge_pages" = 1 ] && [ "$publish" = 1 ]; then
 	echo "bench/run.sh: --publish copies the default configuration's plots; run --huge-pages without it" >&2
 	exit 2

@@ -69,6 +69,27 @@ std::uint32_t dot_u8_vnni(const std::uint8_t* a, const std::uint8_t* b, std::siz
     return static_cast<std::uint32_t>(s);
 }
 
+/* The four int32 lane sums of a, b, c and d at once, into out[0..4): pairs within 128-bit chunks,
+ * then the four chunks.  (The all-ones maskz forms are the plain instructions; GCC 12's unmasked
+ * intrinsics trip -Wuninitialized, as in lane_sum.) */
+inline void lane_sums4(__m512i a, __m512i b, __m512i c, __m512i d, std::int32_t* out) noexcept {
+    const __mmask16 m32 = 0xFFFF;
+    const __mmask8 m64 = 0xFF;
+    const __m512i ab = _mm512_add_epi32(_mm512_maskz_unpacklo_epi32(m32, a, b),
+                                        _mm512_maskz_unpackhi_epi32(m32, a, b));
+    const __m512i cd = _mm512_add_epi32(_mm512_maskz_unpacklo_epi32(m32, c, d),
+                                        _mm512_maskz_unpackhi_epi32(m32, c, d));
+    const __m512i all = _mm512_add_epi32(_mm512_maskz_unpacklo_epi64(m64, ab, cd),
+                                         _mm512_maskz_unpackhi_epi64(m64, ab, cd));
+    const __m512i two =
+        _mm512_add_epi32(all, _mm512_maskz_shuffle_i64x2(m64, all, all, _MM_SHUFFLE(1, 0, 3, 2)));
+    const __m512i one =
+        _mm512_add_epi32(two, _mm512_maskz_shuffle_i64x2(m64, two, two, _MM_SHUFFLE(2, 3, 0, 1)));
+    alignas(64) std::int32_t t[16];
+    _mm512_store_si512(t, one);
+    for (int k = 0; k < 4; ++k) out[k] = t[k]; /* a, b, c, d: the order of the unpacks */
+}
+
 /*
  * The four sums of a prepared query (distance.hpp): c is the unsigned operand of every vpdpbusd,
  * d and e are already signed, c - 128 is c xor 0x80 read as signed, and sum c is c against ones.
@@ -109,44 +130,9 @@ void query_sums_u8_vnni(const std::uint8_t* c, const std::int8_t* d, const std::
     ce = _mm512_add_epi32(ce, ce1);
     cc = _mm512_add_epi32(cc, cc1);
     cs = _mm512_add_epi32(cs, cs1);
-    /* The four lane sums at once: pairs within 128-bit chunks, then the four chunks.  (The
-     * all-ones maskz forms are the plain instructions; GCC 12's unmasked intrinsics trip
-     * -Wuninitialized, as in lane_sum.) */
-    const __mmask16 m32 = 0xFFFF;
-    const __mmask8 m64 = 0xFF;
-    const __m512i ab = _mm512_add_epi32(_mm512_maskz_unpacklo_epi32(m32, cd, ce),
-                                        _mm512_maskz_unpackhi_epi32(m32, cd, ce));
-    const __m512i cds = _mm512_add_epi32(_mm512_maskz_unpacklo_epi32(m32, cc, cs),
-                                         _mm512_maskz_unpackhi_epi32(m32, cc, cs));
-    const __m512i all = _mm512_add_epi32(_mm512_maskz_unpacklo_epi64(m64, ab, cds),
-                                         _mm512_maskz_unpackhi_epi64(m64, ab, cds));
-    const __m512i two =
-        _mm512_add_epi32(all, _mm512_maskz_shuffle_i64x2(m64, all, all, _MM_SHUFFLE(1, 0, 3, 2)));
-    const __m512i one =
-        _mm512_add_epi32(two, _mm512_maskz_shuffle_i64x2(m64, two, two, _MM_SHUFFLE(2, 3, 0, 1)));
-    alignas(64) std::int32_t t[16];
-    _mm512_store_si512(t, one);
-    for (int k = 0; k < 4; ++k) out[k] = t[k];
-}
-
-/* The four int32 lane sums of a, b, c and d, into out[0..4): pairs within 128-bit chunks, then
- * the chunks (the maskz forms as in query_sums_u8_vnni). */
-inline void lane_sums4(__m512i a, __m512i b, __m512i c, __m512i d, std::int32_t* out) noexcept {
-    const __mmask16 m32 = 0xFFFF;
-    const __mmask8 m64 = 0xFF;
-    const __m512i ab = _mm512_add_epi32(_mm512_maskz_unpacklo_epi32(m32, a, b),
-                                        _mm512_maskz_unpackhi_epi32(m32, a, b));
-    const __m512i cd = _mm512_add_epi32(_mm512_maskz_unpacklo_epi32(m32, c, d),
-                                        _mm512_maskz_unpackhi_epi32(m32, c, d));
-    const __m512i all = _mm512_add_epi32(_mm512_maskz_unpacklo_epi64(m64, ab, cd),
-                                         _mm512_maskz_unpackhi_epi64(m64, ab, cd));
-    const __m512i two =
-        _mm512_add_epi32(all, _mm512_maskz_shuffle_i64x2(m64, all, all, _MM_SHUFFLE(1, 0, 3, 2)));
-    const __m512i one =
-        _mm512_add_epi32(two, _mm512_maskz_shuffle_i64x2(m64, two, two, _MM_SHUFFLE(2, 3, 0, 1)));
-    alignas(64) std::int32_t t[16];
-    _mm512_store_si512(t, one);
-    for (int k = 0; k < 4; ++k) out[k] = t[k]; /* a, b, c, d: the order of the unpacks */
+    std::int32_t sums[4];
+    lane_sums4(cd, ce, cc, cs, sums);
+    for (int k = 0; k < 4; ++k) out[k] = sums[k];
 }
 
 /*
